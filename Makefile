@@ -1,0 +1,70 @@
+# FlowFi Desktop. `make run` opens the app on the local network; `make test` runs every check.
+# Both set up what they need first (virtualenv, Python packages, Rust builds) and are idempotent.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+export CARGO_TARGET_DIR ?= $(CURDIR)/contracts/target
+CARGO := cargo
+CARGO_FLAGS := --manifest-path contracts/Cargo.toml --locked
+
+.PHONY: help setup rust-toolchain wasm rust-test lint typecheck pytest test run bench clean
+
+help:
+	@echo "make run    set everything up and open the app on the local network"
+	@echo "make test   set everything up and run lint, type checks and all tests"
+	@echo "make wasm   build the stream contract (prints size and sha256)"
+	@echo "make bench  run the benchmarks and print their figures"
+	@echo "make lint   ruff, rustfmt, clippy;  make clean  remove build outputs"
+
+# ---------------------------------------------------------------- set-up
+$(STAMPS)/venv: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "error: Python 3.11+ is needed (found $$($(PYTHON) --version))" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@mkdir -p $(STAMPS) && touch $@
+
+setup: $(STAMPS)/venv rust-toolchain
+
+rust-toolchain:
+	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found; install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
+	@$(CARGO) clippy --version >/dev/null 2>&1 || { echo "error: clippy missing: rustup component add clippy" >&2; exit 1; }
+	@$(CARGO) fmt --version >/dev/null 2>&1 || { echo "error: rustfmt missing: rustup component add rustfmt" >&2; exit 1; }
+
+wasm:
+	scripts/build-wasm.sh
+
+# ---------------------------------------------------------------- checks
+rust-test: rust-toolchain
+	$(CARGO) test $(CARGO_FLAGS) --workspace
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(CARGO) fmt --manifest-path contracts/Cargo.toml --all -- --check
+	$(CARGO) clippy $(CARGO_FLAGS) --workspace --all-targets -- -D warnings
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup wasm
+	$(BIN)/pytest
+
+test: setup wasm lint typecheck rust-test pytest
+
+# ---------------------------------------------------------------- use
+run: setup wasm
+	$(BIN)/flowfi-desktop gui
+
+bench: setup wasm
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) $(STAMPS) contracts/target flowfi_desktop/_bundled build dist *.egg-info

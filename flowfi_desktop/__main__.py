@@ -1,0 +1,3 @@
+from flowfi_desktop.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The `flowfi-desktop` command line (shared/specs/cli.md)."""

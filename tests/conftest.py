@@ -1,0 +1,29 @@
+"""Test-wide settings: Qt without a screen, the `gui` marker, paths to shared material."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# shared/ (specs, fixtures) sits beside the checkout, for developers and in CI alike.
+SHARED_DIR = Path(os.environ.get("FLOWFI_SHARED_DIR", REPO_ROOT.parent / "shared"))
+
+_QT_FIXTURES = {"qtbot", "qapp", "qtmodeltester"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _QT_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED_DIR.is_dir():
+        pytest.skip(f"shared/ not found at {SHARED_DIR} (set FLOWFI_SHARED_DIR)")
+    return SHARED_DIR
