@@ -1,0 +1,1 @@
+"""Talking to a Soroban RPC server: the raw JSON-RPC client and the stellar-sdk transport."""
