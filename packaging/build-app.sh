@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the PyInstaller app folder into dist/flowfi-desktop/ from the current tree.
+# Reproducible: SOURCE_DATE_EPOCH (the last commit's time) and PYTHONHASHSEED=0.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}"
+export PYTHONHASHSEED=0
+python=${PYTHON:-.venv/bin/python}
+test -f flowfi_desktop/_bundled/stream_contract.wasm || { echo "error: run make wasm first" >&2; exit 1; }
+"$python" -m PyInstaller --noconfirm --clean --log-level WARN \
+    --distpath dist --workpath build/pyinstaller packaging/pyinstaller/flowfi-desktop.spec
+# Clamp mtimes so archives made from the folder do not depend on when it was built.
+find dist/flowfi-desktop -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+echo "app folder: dist/flowfi-desktop ($(du -sh dist/flowfi-desktop | cut -f1))"
