@@ -13,13 +13,15 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/contracts/target
 CARGO := cargo
 CARGO_FLAGS := --manifest-path contracts/Cargo.toml --locked
 
-.PHONY: help setup rust-toolchain wasm rust-test lint typecheck pytest test run bench clean
+.PHONY: help setup rust-toolchain wasm rust-test lint typecheck pytest test run bench package \
+	package-smoke clean
 
 help:
 	@echo "make run    set everything up and open the app on the local network"
 	@echo "make test   set everything up and run lint, type checks and all tests"
 	@echo "make wasm   build the stream contract (prints size and sha256)"
 	@echo "make bench  run the benchmarks and print their figures"
+	@echo "make package  build the app folder and the .deb into dist/"
 	@echo "make lint   ruff, rustfmt, clippy;  make clean  remove build outputs"
 
 # ---------------------------------------------------------------- set-up
@@ -57,7 +59,7 @@ typecheck: setup
 pytest: setup wasm
 	$(BIN)/pytest
 
-test: setup wasm lint typecheck rust-test pytest
+test: setup wasm lint typecheck rust-test pytest package-smoke
 
 # ---------------------------------------------------------------- use
 run: setup wasm
@@ -65,6 +67,15 @@ run: setup wasm
 
 bench: setup wasm
 	$(BIN)/python -m benchmarks
+
+# ---------------------------------------------------------------- packages
+package: setup wasm
+	packaging/build-app.sh
+	packaging/deb/build-deb.sh
+
+# Installs the .deb on this machine (root + apt only), runs it and removes it again.
+package-smoke: package
+	packaging/smoke-test-deb.sh
 
 clean:
 	rm -rf $(VENV) $(STAMPS) contracts/target flowfi_desktop/_bundled build dist *.egg-info
