@@ -1,0 +1,110 @@
+"""Opening the index: SQLite on disk, WAL, migrations run at open.
+
+- ``journal_mode=WAL``: the GUI (readers) keeps reading while the indexer (the single writer)
+  commits; readers see the last committed transaction, never a half-applied page.
+- ``synchronous=NORMAL``: in WAL mode a commit is durable against an application crash
+  (``kill -9``) and the database can never be corrupted; only a power loss or OS crash may roll
+  back the last few commits. That is harmless for a cache of the chain: the cursor rolls back
+  together with the events it covers, and the next sync fetches them again. FULL would add an
+  fsync per commit for no gain in correctness.
+- ``foreign_keys=ON`` on every connection (SQLite defaults to off).
+- ``busy_timeout``: a reader that meets a checkpoint waits instead of failing.
+
+Migrations are the Alembic scripts packaged in ``flowfi_desktop/store/migrations``; no
+alembic.ini is needed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from flowfi_desktop.store.i128 import register_functions
+
+MIGRATIONS = "flowfi_desktop.store:migrations"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def apply_pragmas(connection: sqlite3.Connection) -> None:
+    """Pragmas and functions every connection to the index gets (see the module docstring)."""
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    register_functions(connection)
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS)
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def make_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        apply_pragmas(dbapi_connection)
+
+    return engine
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Runs the migrations up to ``revision`` (default: the newest)."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@dataclass
+class Store:
+    """An open index database: an engine for readers and ORM use, and raw writer connections
+    for the indexer's hot path."""
+
+    path: Path
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def connect_writer(self) -> sqlite3.Connection:
+        """A raw sqlite3 connection in autocommit mode: the caller issues BEGIN/COMMIT."""
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        apply_pragmas(connection)
+        return connection
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(path: Path | str) -> Store:
+    """Opens (creating if needed) the index at ``path`` and brings its schema up to date."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(path)
+    if current_revision(engine) != head_revision():
+        upgrade(engine)
+    return Store(path=path, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
