@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
+from pathlib import Path
 
 import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from flowfi_desktop import APP_ID, APP_NAME, __version__
+from flowfi_desktop.logs import setup_logging
+from flowfi_desktop.paths import data_dir as resolve_data_dir
+from flowfi_desktop.ui.crash import install_crash_handlers
 from flowfi_desktop.ui.main_window import MainWindow
 
+log = logging.getLogger(__name__)
 
-def run_gui(screenshot: str | None = None, quit_after: float | None = None) -> int:
+
+def run_gui(
+    screenshot: str | None = None,
+    quit_after: float | None = None,
+    data_dir: Path | None = None,
+) -> int:
+    log_path = setup_logging(resolve_data_dir(data_dir) / "logs")
+    install_crash_handlers(log_path)
+    log.info("%s %s starting", APP_NAME, __version__)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
