@@ -1,0 +1,1 @@
+"""The built-in indexer: the stream contract's events, from getEvents into the local store."""
