@@ -10,5 +10,14 @@ test -f flowfi_desktop/_bundled/stream_contract.wasm || { echo "error: run make 
 "$python" -m PyInstaller --noconfirm --clean --log-level WARN \
     --distpath dist --workpath build/pyinstaller packaging/pyinstaller/flowfi-desktop.spec
 # Clamp mtimes so archives made from the folder do not depend on when it was built.
-find dist/flowfi-desktop -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+# (Python, not `touch -d`, so that the same step works on macOS and Windows runners.)
+"$python" - <<'PY'
+import os
+from pathlib import Path
+epoch = int(os.environ["SOURCE_DATE_EPOCH"])
+for top in (Path("dist/flowfi-desktop"), Path("dist/FlowFi Desktop.app")):
+    if top.exists():
+        for path in [top, *top.rglob("*")]:
+            os.utime(path, (epoch, epoch), follow_symlinks=False)
+PY
 echo "app folder: dist/flowfi-desktop ($(du -sh dist/flowfi-desktop | cut -f1))"
