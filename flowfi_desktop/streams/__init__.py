@@ -1,0 +1,1 @@
+"""Stream transactions: the contract's calls, their review, signing, sending and results."""
