@@ -14,6 +14,8 @@ mod storage;
 mod types;
 
 #[cfg(test)]
+extern crate std;
+#[cfg(test)]
 mod test;
 
 use soroban_sdk::{contract, contractimpl, token, vec, Address, Env, InvokeError, Symbol};
