@@ -1,0 +1,125 @@
+"""One getEvents answer, read from its JSON and checked before anything is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeGuard
+
+from flowfi_desktop.indexer.rpc_port import RpcDataError
+
+
+class PageDataError(RpcDataError):
+    """The getEvents answer is not well-formed (the page is dropped and asked for again)."""
+
+
+@dataclass(slots=True)
+class RawEvent:
+    id: str
+    ledger: int
+    close_time: int
+    tx_hash: str
+    tx_index: int
+    op_index: int
+    topic: list[str]
+    value: str
+
+
+@dataclass(slots=True)
+class EventsPage:
+    events: list[RawEvent]
+    cursor: str
+    latest_ledger: int
+    oldest_ledger: int
+
+
+_CLOSE_TIMES: dict[str, int] = {}
+
+
+def parse_close_time(text: str) -> int:
+    seconds = _CLOSE_TIMES.get(text)
+    if seconds is None:
+        if len(_CLOSE_TIMES) > 100_000:
+            _CLOSE_TIMES.clear()
+        seconds = _CLOSE_TIMES[text] = int(datetime.fromisoformat(text).timestamp())
+    return seconds
+
+
+def is_event_id(text: object) -> TypeGuard[str]:
+    return (
+        isinstance(text, str)
+        and len(text) == 30
+        and text[19] == "-"
+        and text[:19].isdigit()
+        and text[20:].isdigit()
+    )
+
+
+def cursor_ledger(cursor: str) -> int:
+    """The ledger of an event id or paging cursor (``"%019d-%010d"`` of TOID and index)."""
+    return int(cursor[:19]) >> 32
+
+
+def max_cursor(ledger: int) -> str:
+    """The cursor just after every event of ``ledger`` (stellar-rpc's ``MaxCursor``)."""
+    return f"{(ledger << 32) | 0xFFFFFFFF:019d}-{0xFFFFFFFF:010d}"
+
+
+def parse_page(result: Any, contract_id: str, after: str | None) -> EventsPage:
+    """Reads a getEvents result. ``after`` is the cursor the request started after (if any)."""
+    if not isinstance(result, dict):
+        raise PageDataError("getEvents: the answer is not an object")
+    raw_events = result.get("events")
+    if raw_events is None:
+        raw_events = []
+    cursor = result.get("cursor")
+    latest = result.get("latestLedger")
+    oldest = result.get("oldestLedger", 0)
+    if not isinstance(raw_events, list) or not is_event_id(cursor):
+        raise PageDataError("getEvents: the answer has no event list or no valid cursor")
+    if not isinstance(latest, int) or not isinstance(oldest, int):
+        raise PageDataError("getEvents: latestLedger/oldestLedger missing")
+    events: list[RawEvent] = []
+    previous = after or ""
+    try:
+        for item in raw_events:
+            event_id = item["id"]
+            if not is_event_id(event_id) or event_id <= previous:
+                raise PageDataError(
+                    f"getEvents: event ids out of order or malformed ({event_id!r})"
+                )
+            if item["contractId"] != contract_id:
+                raise PageDataError(f"getEvents: event {event_id} of another contract")
+            ledger = item["ledger"]
+            topic = item["topic"]
+            value = item["value"]
+            tx_hash = item["txHash"]
+            if (
+                type(ledger) is not int
+                or ledger != int(event_id[:19]) >> 32
+                or type(topic) is not list
+                or type(value) is not str
+                or type(tx_hash) is not str
+                or not all(type(t) is str for t in topic)
+            ):
+                raise PageDataError(f"getEvents: malformed event {event_id}")
+            events.append(
+                RawEvent(
+                    event_id,
+                    ledger,
+                    parse_close_time(item["ledgerClosedAt"]),
+                    tx_hash,
+                    int(item.get("transactionIndex", 0)),
+                    int(item.get("operationIndex", 0)),
+                    topic,
+                    value,
+                )
+            )
+            previous = event_id
+    except (KeyError, TypeError, ValueError) as error:
+        raise PageDataError(f"getEvents: malformed event ({error!r})") from error
+    if events and cursor < events[-1].id:
+        raise PageDataError("getEvents: the cursor is behind the events it returned")
+    if after is not None and cursor < after:
+        raise PageDataError("getEvents: the cursor went backwards")
+    return EventsPage(events, cursor, latest, oldest)

@@ -1,0 +1,396 @@
+"""The sync loop: getEvents by cursor into the store, one page per transaction.
+
+One run (``sync_once``): ``getHealth`` (where the RPC stands and what it retains), then
+``getNetwork`` once (the passphrase must be the one the index was built for), then ``getEvents``
+for our contract with large pages, carrying on through empty or partial pages until the cursor
+reaches the RPC's latest ledger. Cursor paging follows stellar-rpc: a full page's cursor is its
+last event id; otherwise it is the end of the scanned window (at most 10,000 ledgers), so an
+empty page does not mean the end. Each page is applied in id order, and its events, the streams
+they change and the new cursor commit together (``IndexWriter.commit_page``).
+
+Faults: transport errors, 5xx, timeouts, malformed answers and invalid XDR are retried with
+backoff (nothing is written from a bad page); a cursor the RPC no longer retains is a *gap*
+(recorded, stream state re-read from chain storage when a ``ChainStateReader`` is given); an RPC
+whose latest ledger is behind the index is waited for, never followed backwards. Every change
+of situation is announced as a ``SyncStatus``.
+
+``follow`` repeats ``sync_once`` about once a ledger, and every second for a while after
+``nudge()`` (call it when the user has just submitted a transaction).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowfi_desktop.errors import NetworkError, RefusedError
+from flowfi_desktop.indexer.chain_state import ChainStateReader
+from flowfi_desktop.indexer.notify import (
+    EventsAdded,
+    Notifier,
+    StreamsChanged,
+    SyncProgress,
+    SyncStatus,
+)
+from flowfi_desktop.indexer.page import PageDataError, cursor_ledger, max_cursor, parse_page
+from flowfi_desktop.indexer.rpc_port import RpcCaller, RpcDataError, error_code
+from flowfi_desktop.indexer.writer import IndexWriter, InvalidXdrError
+from flowfi_desktop.store.db import Store
+
+log = logging.getLogger(__name__)
+
+INVALID_REQUEST = -32600  # stellar-rpc: e.g. "startLedger must be within the ledger range"
+
+
+@dataclass
+class SyncConfig:
+    page_limit: int = 10_000
+    poll_interval: float = 5.0  # about one ledger
+    fast_poll_interval: float = 1.0
+    fast_poll_window: float = 30.0  # seconds of fast polling after nudge()
+    retry_initial: float = 0.5
+    retry_max: float = 30.0
+    attempts: int = 6  # per request in a one-shot sync, before giving up
+    invalid_xdr_attempts: int = 3  # then the event is stored raw as unknown
+
+
+@dataclass
+class SyncReport:
+    events: int = 0
+    unknown: int = 0
+    pages: int = 0
+    changed_streams: set[int] = field(default_factory=set)
+    ledger: int = 0  # covered up to
+    latest_ledger: int = 0
+    gaps: list[tuple[int, int]] = field(default_factory=list)
+    status: SyncStatus = field(default_factory=lambda: SyncStatus("caught_up", ""))
+
+
+class _Behind(Exception):
+    def __init__(self, rpc_latest: int, ours: int) -> None:
+        super().__init__(f"RPC latest {rpc_latest} < index {ours}")
+        self.rpc_latest = rpc_latest
+        self.ours = ours
+
+
+class Indexer:
+    """Indexes one contract on one network into ``store``."""
+
+    def __init__(
+        self,
+        store: Store,
+        contract_ref: int,
+        rpc: RpcCaller,
+        *,
+        passphrase: str | None = None,
+        notifier: Notifier | None = None,
+        config: SyncConfig | None = None,
+        chain_reader: ChainStateReader | None = None,
+    ) -> None:
+        self.writer = IndexWriter(store, contract_ref)
+        self.contract_id = self.writer.contract_id()
+        self.rpc = rpc
+        self.passphrase = passphrase
+        self.notifier = notifier or Notifier()
+        self.config = config or SyncConfig()
+        self.chain_reader = chain_reader
+        self._network_checked = passphrase is None
+        self._nudged = asyncio.Event()
+        self._fast_until = 0.0
+        self._invalid_seen: dict[str, int] = {}
+
+    def close(self) -> None:
+        self.writer.close()
+
+    @property
+    def status(self) -> SyncStatus:
+        return self.notifier.last_status
+
+    def _status(self, state: str, message: str) -> SyncStatus:
+        status = SyncStatus(state, message)
+        if status != self.notifier.last_status:
+            self.notifier.emit(status)
+        return status
+
+    # ------------------------------------------------------------------ RPC with retries
+
+    async def _call(self, method: str, params: dict[str, Any], attempts: int | None) -> Any:
+        delay = self.config.retry_initial
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self.rpc.call(method, params)
+            except NetworkError as error:
+                if error_code(error) == INVALID_REQUEST:
+                    raise  # the caller decides (range errors)
+                failure: NetworkError = error
+            except (TimeoutError, OSError) as error:
+                failure = RpcDataError(f"{method}: {error}")
+            if attempts is not None and attempt >= attempts:
+                self._status("failed", f"{failure}; gave up after {attempt} attempts")
+                raise failure
+            self._status("retrying", f"{failure}; retrying in {delay:.1f} s")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.config.retry_max)
+
+    # ------------------------------------------------------------------ one run
+
+    async def sync_once(self, *, attempts: int | None = -1) -> SyncReport:
+        """Indexes up to the RPC's latest ledger. ``attempts``: per request before raising
+        ``NetworkError`` (-1: the config's; None: forever, as ``follow`` does)."""
+        tries = self.config.attempts if attempts == -1 else attempts
+        report = SyncReport()
+        health = await self._call("getHealth", {}, tries)
+        if not isinstance(health, dict) or not isinstance(health.get("latestLedger"), int):
+            raise RpcDataError("getHealth: unusable answer")
+        if health.get("status", "healthy") != "healthy":
+            self._status("waiting", f"the RPC says it is {health.get('status')!r}")
+        if not self._network_checked:
+            network = await self._call("getNetwork", {}, tries)
+            if not isinstance(network, dict) or network.get("passphrase") != self.passphrase:
+                got = network.get("passphrase") if isinstance(network, dict) else None
+                raise RefusedError(
+                    f"the RPC serves network {got!r}, not {self.passphrase!r}: check the RPC URL"
+                )
+            self._network_checked = True
+        latest = int(health["latestLedger"])
+        oldest = int(health.get("oldestLedger", 0))
+        retention = health.get("ledgerRetentionWindow")
+        state = self.writer.status()
+        report.latest_ledger = latest
+        if state.last_ledger > latest:
+            report.ledger = state.last_ledger
+            report.status = self._status(
+                "waiting",
+                f"the RPC is at ledger {latest}, behind the index (ledger {state.last_ledger}); "
+                "waiting for it to catch up",
+            )
+            return report
+
+        cursor = state.cursor
+        if cursor is None:
+            start = self.writer.start_ledger()
+            first = max(start if start is not None else oldest, oldest, 1)
+            if start is not None and start < oldest:
+                await self._gap(report, start, oldest - 1, "first sync", oldest, tries)
+            elif start is None and oldest > 2:
+                await self._gap(
+                    report, 1, oldest - 1, "first sync, deploy ledger unknown", oldest, tries
+                )
+            cursor = self.writer.status().cursor
+            if cursor is None:
+                cursor = max_cursor(first - 1)
+        elif cursor_ledger(cursor) < oldest:
+            cl = cursor_ledger(cursor)
+            # A cursor that ends ledger cl has seen all of it; a mid-ledger cursor has not.
+            missing_from = cl + 1 if cursor == max_cursor(cl) else cl
+            await self._gap(
+                report,
+                missing_from,
+                oldest - 1,
+                "the RPC no longer has these ledgers",
+                oldest,
+                tries,
+            )
+            cursor = self.writer.status().cursor
+            assert cursor is not None
+
+        self._status("syncing", f"indexing from ledger {cursor_ledger(cursor)} to {latest}")
+        while True:
+            try:
+                page = await self._fetch_page(cursor, tries)
+            except _Behind as behind:
+                report.status = self._status(
+                    "waiting",
+                    f"the RPC is at ledger {behind.rpc_latest}, behind the index "
+                    f"(ledger {behind.ours}); waiting for it to catch up",
+                )
+                report.ledger = behind.ours
+                return report
+            except _OutOfRange:
+                # Retention moved past our cursor since getHealth: start over (gap path).
+                return await self._merge(report, await self.sync_once(attempts=attempts))
+            accept = frozenset(
+                k for k, n in self._invalid_seen.items() if n >= self.config.invalid_xdr_attempts
+            )
+            try:
+                outcome = self.writer.commit_page(
+                    page.events,
+                    page.cursor,
+                    page.latest_ledger,
+                    page.oldest_ledger,
+                    retention if isinstance(retention, int) else None,
+                    accept_invalid_xdr=accept,
+                )
+            except InvalidXdrError as error:
+                seen = self._invalid_seen[error.event_id] = (
+                    self._invalid_seen.get(error.event_id, 0) + 1
+                )
+                if tries is not None and seen > max(tries, self.config.invalid_xdr_attempts):
+                    raise
+                self._status("retrying", f"{error}; asking again")
+                await asyncio.sleep(min(self.config.retry_initial * seen, self.config.retry_max))
+                continue
+            for event_id in accept:
+                if event_id <= page.cursor:
+                    self._invalid_seen.pop(event_id, None)
+                    log.warning("event %s kept raw: its XDR stayed invalid", event_id)
+            report.pages += 1
+            report.events += outcome.new_events
+            report.unknown += outcome.unknown
+            report.changed_streams |= outcome.changed_streams
+            if outcome.anomalies:
+                for anomaly in outcome.anomalies:
+                    log.warning("index anomaly: %s", anomaly)
+            if outcome.new_events and outcome.last_event_id:
+                self.notifier.emit(EventsAdded(outcome.new_events, outcome.last_event_id))
+            if outcome.changed_streams:
+                self.notifier.emit(StreamsChanged(frozenset(outcome.changed_streams)))
+            cursor = page.cursor
+            ledger = cursor_ledger(cursor)
+            report.ledger = ledger
+            report.latest_ledger = max(page.latest_ledger, latest)
+            self.notifier.emit(SyncProgress(ledger, page.latest_ledger, report.events))
+            if len(page.events) < self.config.page_limit and ledger >= page.latest_ledger:
+                break
+        unknown_note = (
+            f"; {report.unknown} events of unknown shape kept raw" if report.unknown else ""
+        )
+        report.status = self._status(
+            "caught_up", f"indexed up to ledger {report.ledger}{unknown_note}"
+        )
+        return report
+
+    async def _merge(self, report: SyncReport, later: SyncReport) -> SyncReport:
+        later.events += report.events
+        later.unknown += report.unknown
+        later.pages += report.pages
+        later.changed_streams |= report.changed_streams
+        later.gaps = report.gaps + later.gaps
+        return later
+
+    async def _fetch_page(self, cursor: str, tries: int | None) -> Any:
+        params = {
+            "filters": [{"type": "contract", "contractIds": [self.contract_id]}],
+            "pagination": {"cursor": cursor, "limit": self.config.page_limit},
+        }
+        delay = self.config.retry_initial
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                result = await self._call("getEvents", params, tries)
+                return parse_page(result, self.contract_id, cursor)
+            except PageDataError as error:
+                failure: NetworkError = error
+            except NetworkError as error:
+                if error_code(error) != INVALID_REQUEST:
+                    raise
+                health = await self._call("getHealth", {}, tries)
+                ours = cursor_ledger(cursor)
+                if isinstance(health, dict) and isinstance(health.get("latestLedger"), int):
+                    if health["latestLedger"] < ours:
+                        raise _Behind(health["latestLedger"], ours) from error
+                    if int(health.get("oldestLedger", 0)) > ours:
+                        raise _OutOfRange from error
+                failure = error
+            if tries is not None and attempt >= tries:
+                self._status("failed", f"{failure}; gave up after {attempt} attempts")
+                raise failure
+            self._status("retrying", f"{failure}; retrying in {delay:.1f} s")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.config.retry_max)
+
+    # ------------------------------------------------------------------ gaps
+
+    async def _gap(
+        self,
+        report: SyncReport,
+        from_ledger: int,
+        to_ledger: int,
+        why: str,
+        oldest: int,
+        tries: int | None,
+    ) -> None:
+        self._status(
+            "gap",
+            f"history of ledgers {from_ledger}-{to_ledger} is no longer kept by the RPC ({why}); "
+            + (
+                "reading stream state from chain storage"
+                if self.chain_reader
+                else "marking it missing"
+            ),
+        )
+        chain = None
+        if self.chain_reader is not None:
+            attempt = 0
+            while True:
+                attempt += 1
+                try:
+                    chain = await self.chain_reader.read_all()
+                    break
+                except (NetworkError, OSError, ValueError) as error:
+                    if tries is not None and attempt >= tries:
+                        raise
+                    self._status("retrying", f"reading chain state failed ({error}); retrying")
+                    await asyncio.sleep(self.config.retry_initial)
+        resume = max_cursor(oldest - 1)
+        self.writer.record_gap_and_rebuild(
+            from_ledger,
+            to_ledger,
+            why,
+            chain.streams if chain else None,
+            chain.latest_ledger if chain else None,
+            resume,
+        )
+        report.gaps.append((from_ledger, to_ledger))
+        if chain:
+            report.changed_streams |= set(chain.streams)
+            self.notifier.emit(StreamsChanged(frozenset(chain.streams)))
+
+    # ------------------------------------------------------------------ follow mode
+
+    def nudge(self) -> None:
+        """Poll right away and then every second for a while (a transaction was just sent)."""
+        self._fast_until = time.monotonic() + self.config.fast_poll_window
+        self._nudged.set()
+
+    async def follow(self, stop: asyncio.Event | None = None) -> None:
+        """Keeps the index up to date until ``stop`` is set (or the task is cancelled)."""
+        stop = stop or asyncio.Event()
+        delay = self.config.retry_initial
+        while not stop.is_set():
+            try:
+                await self.sync_once(attempts=1)
+                delay = self.config.retry_initial
+                interval = (
+                    self.config.fast_poll_interval
+                    if time.monotonic() < self._fast_until
+                    else self.config.poll_interval
+                )
+            except RefusedError as error:
+                self._status("failed", str(error))
+                raise
+            except NetworkError as error:
+                self._status("retrying", f"{error}; retrying in {delay:.1f} s")
+                interval = delay
+                delay = min(delay * 2, self.config.retry_max)
+            self._nudged.clear()
+            waiters = [
+                asyncio.ensure_future(self._nudged.wait()),
+                asyncio.ensure_future(stop.wait()),
+            ]
+            try:
+                await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+        self._status("stopped", "sync stopped")
+
+
+class _OutOfRange(Exception):
+    pass
