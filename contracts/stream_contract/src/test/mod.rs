@@ -9,6 +9,7 @@ mod events;
 mod improvements;
 mod props;
 mod streams;
+mod wasm;
 
 use std::{string::String, vec::Vec};
 
