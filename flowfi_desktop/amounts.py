@@ -23,11 +23,8 @@ def _check_decimals(decimals: int) -> None:
         raise InputError(f"token decimals {decimals} are out of range (0 to {MAX_DECIMALS})")
 
 
-def parse_amount(
-    text: str, decimals: int, *, allow_zero: bool = False, what: str = "amount"
-) -> int:
-    """Base units of a positive amount written in token units; InputError if not acceptable."""
-    _check_decimals(decimals)
+def _split(text: str, what: str) -> tuple[str, str]:
+    """(whole digits, fraction digits without trailing zeros) of a non-negative number."""
     raw = text.strip().replace("_", "")
     if not raw:
         raise InputError(f"{what} is empty; write it in token units, e.g. 100 or 0.5")
@@ -41,8 +38,22 @@ def parse_amount(
             f"{what} {text.strip()!r} is not a number; write it in token units with a "
             "decimal point if needed, e.g. 100 or 0.0000001 (no exponents or thousands separators)"
         )
-    whole = match["int"] or "0"
-    frac = (match["frac"] or "").rstrip("0")
+    return match["int"] or "0", (match["frac"] or "").rstrip("0")
+
+
+def check_amount_form(text: str, *, what: str = "amount") -> None:
+    """The checks that need no decimals: a positive number (before the token is known)."""
+    whole, frac = _split(text, what)
+    if int(whole) == 0 and not frac:
+        raise InputError(f"{what} is zero; it must be more than 0")
+
+
+def parse_amount(
+    text: str, decimals: int, *, allow_zero: bool = False, what: str = "amount"
+) -> int:
+    """Base units of a positive amount written in token units; InputError if not acceptable."""
+    _check_decimals(decimals)
+    whole, frac = _split(text, what)
     if len(frac) > decimals:
         raise InputError(
             f"{what} {text.strip()!r} has {len(frac)} decimal places but this token has "

@@ -7,10 +7,33 @@ Exit codes (shared/specs/cli.md): 0 success, 1 bad input or refused, 2 usage err
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from flowfi_desktop import APP_NAME, __version__
+from flowfi_desktop.errors import FlowFiError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., int]
+
+
+def _json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _write(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--account", required=True, metavar="NAME", help="the acting account")
+    parser.add_argument(
+        "--source",
+        metavar="NAME",
+        help="account that pays and signs the transaction when not --account (the acting "
+        "account then signs an authorization entry)",
+    )
+    parser.add_argument("--yes", action="store_true", help="sign and send without asking")
+    _json(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where settings, keystore and the index live (env FLOWFI_DATA_DIR)",
     )
+    parser.add_argument(
+        "--network", metavar="NAME", help="mainnet, testnet, futurenet, local or a custom one"
+    )
+    parser.add_argument(
+        "--password-file",
+        metavar="FILE",
+        help="read the keystore password from FILE (or set FLOWFI_PASSWORD)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     gui = commands.add_parser("gui", help="open the app window (the default)")
@@ -35,7 +66,124 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="close the app after SECONDS (with --screenshot: once it is saved)",
     )
+
+    localnet = commands.add_parser("localnet", help="run the bundled local Soroban network")
+    localnet.add_argument("--port", type=int, default=8000)
+    localnet.add_argument("--ledger-interval-ms", type=int, default=None, metavar="N")
+    localnet.add_argument("--state-dir", metavar="DIR", default=None)
+
+    # network
+    network = commands.add_parser("network", help="list, show and add networks")
+    net = network.add_subparsers(dest="action", metavar="ACTION", required=True)
+    _json(net.add_parser("list", help="the known networks"))
+    show = net.add_parser("show", help="one network")
+    show.add_argument("name")
+    _json(show)
+    add = net.add_parser("add", help="add a custom network")
+    add.add_argument("name")
+    add.add_argument("--rpc-url", required=True)
+    add.add_argument("--passphrase", required=True)
+    add.add_argument("--friendbot-url")
+    _json(add)
+    setc = net.add_parser("set-contract", help="record the stream contract of a network")
+    setc.add_argument("name")
+    setc.add_argument("contract_id", metavar="CONTRACT_ID")
+    _json(setc)
+
+    # account
+    account = commands.add_parser("account", help="create, import, watch and use accounts")
+    acc = account.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = acc.add_parser("create", help="a new account from a fresh 24-word mnemonic")
+    create.add_argument("name")
+    _json(create)
+    imp = acc.add_parser("import", help="import a secret key or a mnemonic from stdin")
+    imp.add_argument("name")
+    which = imp.add_mutually_exclusive_group(required=True)
+    which.add_argument("--secret-stdin", action="store_true")
+    which.add_argument("--mnemonic-stdin", action="store_true")
+    imp.add_argument("--index", metavar="N", help="SEP-5 account index (default 0)")
+    _json(imp)
+    watch = acc.add_parser("watch", help="follow an address without its key")
+    watch.add_argument("name")
+    watch.add_argument("address")
+    _json(watch)
+    _json(acc.add_parser("list", help="the wallet's accounts"))
+    fund = acc.add_parser("fund", help="fund an account from the network's friendbot")
+    fund.add_argument("name")
+    _json(fund)
+    bal = acc.add_parser("balance", help="an account's token balance")
+    bal.add_argument("name")
+    bal.add_argument("--token", default="native", metavar="TOKEN")
+    _json(bal)
+
+    # contract
+    contract = commands.add_parser("contract", help="deploy the stream contract")
+    con = contract.add_subparsers(dest="action", metavar="ACTION", required=True)
+    dep = con.add_parser("deploy", help="upload, create, optionally initialize, record")
+    dep.add_argument("--account", required=True, metavar="NAME")
+    dep.add_argument("--fee-bps", metavar="N")
+    dep.add_argument("--treasury", metavar="ADDRESS")
+    dep.add_argument("--yes", action="store_true")
+    _json(dep)
+
+    # stream
+    stream = commands.add_parser("stream", help="create and manage payment streams")
+    st = stream.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sc = st.add_parser("create", help="start a stream")
+    sc.add_argument("--recipient", required=True, metavar="ADDRESS")
+    sc.add_argument("--token", required=True, metavar="TOKEN")
+    sc.add_argument("--amount", required=True, metavar="X")
+    sc.add_argument("--duration", required=True, metavar="D")
+    _write(sc)
+    top = st.add_parser("top-up", help="add funds to a stream")
+    top.add_argument("id", metavar="ID")
+    top.add_argument("--amount", required=True, metavar="X")
+    _write(top)
+    for name, text in (
+        ("withdraw", "withdraw what has accrued (recipient)"),
+        ("cancel", "cancel a stream (sender)"),
+        ("pause", "pause a stream (sender)"),
+        ("resume", "resume a paused stream (sender)"),
+    ):
+        sub = st.add_parser(name, help=text)
+        sub.add_argument("id", metavar="ID")
+        _write(sub)
     return parser
+
+
+def _handler(args: argparse.Namespace) -> Handler:
+    from flowfi_desktop.cli import commands as c
+
+    table: dict[tuple[str, str], Handler] = {
+        ("network", "list"): c.network_list,
+        ("network", "show"): c.network_show,
+        ("network", "add"): c.network_add,
+        ("network", "set-contract"): c.network_set_contract,
+        ("account", "create"): c.account_create,
+        ("account", "import"): c.account_import,
+        ("account", "watch"): c.account_watch,
+        ("account", "list"): c.account_list,
+        ("account", "fund"): c.account_fund,
+        ("account", "balance"): c.account_balance,
+        ("contract", "deploy"): c.contract_deploy,
+        ("stream", "create"): c.stream_create,
+        ("stream", "top-up"): c.stream_top_up,
+        ("stream", "withdraw"): c.stream_withdraw,
+        ("stream", "cancel"): c.stream_cancel,
+        ("stream", "pause"): c.stream_pause,
+        ("stream", "resume"): c.stream_resume,
+    }
+    return table[(args.command, args.action)]
+
+
+def _run_localnet(args: argparse.Namespace) -> int:
+    try:
+        from flowfi_desktop import localnet  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        print("error: the local network is not available in this build", file=sys.stderr)
+        return 1
+    result = localnet.run_foreground(args.port, args.ledger_interval_ms, args.state_dir)
+    return int(result or 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,8 +194,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Imported here: the core and every other command stay importable without Qt.
         from flowfi_desktop.ui.app import run_gui
 
-        return run_gui(screenshot=args.screenshot, quit_after=getattr(args, "quit_after", None))
-    raise AssertionError(f"command {command!r} has no handler")  # argparse rejects unknowns
+        return run_gui(
+            screenshot=getattr(args, "screenshot", None),
+            quit_after=getattr(args, "quit_after", None),
+            data_dir=Path(args.data_dir) if args.data_dir else None,
+        )
+    if command == "localnet":
+        return _run_localnet(args)
+
+    from flowfi_desktop.cli.context import Console, Context
+    from flowfi_desktop.logs import redact
+
+    console = Console(json_mode=bool(getattr(args, "json", False)))
+    ctx = Context.from_args(args, console)
+    try:
+        return _handler(args)(ctx, args)
+    except FlowFiError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: nothing more was done", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flowfi_desktop.amounts import I128_MAX, format_amount, parse_amount
+from flowfi_desktop.amounts import I128_MAX, check_amount_form, format_amount, parse_amount
 from flowfi_desktop.errors import InputError
 
 
@@ -100,3 +100,14 @@ def test_one_more_decimal_than_allowed_is_refused(units: int, decimals: int) -> 
     if units % 10 != 0:
         with pytest.raises(InputError, match="decimal places"):
             parse_amount(text, decimals)
+
+
+@pytest.mark.parametrize(("text", "words"), [("0", "zero"), ("-1", "negative"), ("x", "number")])
+def test_amount_form_without_decimals(text: str, words: str) -> None:
+    with pytest.raises(InputError, match=words):
+        check_amount_form(text)
+
+
+def test_amount_form_accepts_large_and_fine_amounts() -> None:
+    check_amount_form("2")  # would overflow i128 only at 38 decimals: not judged here
+    check_amount_form("0.000000000000000000000000001")
