@@ -1,0 +1,283 @@
+"""Reads of the index for the views: pages of streams (filtered, searched, sorted in SQL), one
+stream with its events, and the rows the dashboard needs. A read-only SQLite connection in WAL
+mode never waits for the indexer's writer; every query is bounded (a page, one stream, one
+account's active streams), so none holds the GUI thread for more than a frame."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flowfi_desktop.store.i128 import decode_i128, encode_i128
+
+BUSY_TIMEOUT_MS = 2_000
+
+# Sortable columns: the view's column key -> SQL. i128 BLOBs are stored biased big-endian, so
+# they sort numerically as bytes.
+SORT_COLUMNS: dict[str, str] = {
+    "id": "stream_id",
+    "status": "status",
+    "sender": "sender",
+    "recipient": "recipient",
+    "token": "token_address",
+    "rate": "rate_per_second",
+    "deposited": "deposited_amount",
+    "withdrawn": "withdrawn_amount",
+    "start": "start_time",
+    "end": "end_time",
+}
+_COLUMNS = (
+    "stream_id, sender, recipient, token_address, rate_per_second, deposited_amount, "
+    "withdrawn_amount, start_time, last_update_time, is_active, paused, paused_at, status, "
+    "end_time, fees_paid, refunded_amount, created_ledger, last_event_id, updated_ledger"
+)
+ROLES = ("all", "incoming", "outgoing")
+
+
+@dataclass(slots=True)
+class StreamRow:
+    """One indexed stream (amounts in base units). Satisfies ``accrual.Accruing``."""
+
+    stream_id: int
+    sender: str
+    recipient: str
+    token_address: str
+    rate_per_second: int
+    deposited_amount: int
+    withdrawn_amount: int
+    start_time: int
+    last_update_time: int
+    is_active: bool
+    paused: bool
+    paused_at: int | None
+    status: str
+    end_time: int
+    fees_paid: int
+    refunded_amount: int
+    created_ledger: int | None
+    last_event_id: str | None
+    updated_ledger: int
+
+    @classmethod
+    def from_sql(cls, r: tuple[Any, ...]) -> StreamRow:
+        return cls(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            decode_i128(r[4]),
+            decode_i128(r[5]),
+            decode_i128(r[6]),
+            r[7],
+            r[8],
+            bool(r[9]),
+            bool(r[10]),
+            r[11],
+            r[12],
+            decode_i128(r[13]),
+            decode_i128(r[14]),
+            decode_i128(r[15]),
+            r[16],
+            r[17],
+            r[18],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    id: str
+    ledger: int
+    close_time: int
+    tx_hash: str
+    type: str
+    stream_id: int | None
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StreamQuery:
+    """What a stream list shows: ``role`` relative to ``addresses`` (all: either side; with no
+    addresses, every stream of the contract), ``statuses`` (empty: any), ``search`` (part of an
+    address, or a stream id), sorted by ``sort`` (a ``SORT_COLUMNS`` key)."""
+
+    addresses: tuple[str, ...] = ()
+    role: str = "all"
+    statuses: tuple[str, ...] = ()
+    search: str = ""
+    sort: str = "id"
+    descending: bool = True
+
+    def where(self, contract_ref: int) -> tuple[str, list[Any]]:
+        clauses = ["contract_ref = ?"]
+        params: list[Any] = [contract_ref]
+        if self.addresses:
+            marks = ", ".join("?" for _ in self.addresses)
+            if self.role == "incoming":
+                clauses.append(f"recipient IN ({marks})")
+                params += self.addresses
+            elif self.role == "outgoing":
+                clauses.append(f"sender IN ({marks})")
+                params += self.addresses
+            else:
+                clauses.append(f"(sender IN ({marks}) OR recipient IN ({marks}))")
+                params += self.addresses * 2
+        if self.statuses:
+            clauses.append(f"status IN ({', '.join('?' for _ in self.statuses)})")
+            params += self.statuses
+        text = self.search.strip()
+        if text:
+            if text.isdigit():
+                clauses.append("(stream_id = ? OR sender LIKE ? OR recipient LIKE ?)")
+                params += [int(text), f"%{text.upper()}%", f"%{text.upper()}%"]
+            else:
+                clauses.append("(sender LIKE ? OR recipient LIKE ? OR token_address LIKE ?)")
+                params += [f"%{text.upper()}%"] * 3
+        return " AND ".join(clauses), params
+
+    def order_by(self) -> str:
+        column = SORT_COLUMNS.get(self.sort, "stream_id")
+        direction = "DESC" if self.descending else "ASC"
+        tie = "" if column == "stream_id" else f", stream_id {direction}"
+        return f"{column} {direction}{tie}"
+
+
+class IndexReader:
+    """Read-only access to one index file (its own connection; not shared across threads)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self.connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    def close(self) -> None:
+        self.connection.close()
+
+    # ------------------------------------------------------------------ contracts
+
+    def contract_ref(self, network: str, contract_id: str) -> int | None:
+        row = self.connection.execute(
+            "SELECT c.id FROM contracts c JOIN networks n ON n.id = c.network_id "
+            "WHERE n.name = ? AND c.contract_id = ?",
+            (network, contract_id),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def sync_position(self, contract_ref: int) -> tuple[int, int, int]:
+        """(last ledger covered, latest ledger seen, updated_at)."""
+        row = self.connection.execute(
+            "SELECT last_ledger, latest_ledger_seen, updated_at FROM indexer_state "
+            "WHERE contract_ref = ?",
+            (contract_ref,),
+        ).fetchone()
+        return (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
+
+    # ------------------------------------------------------------------ streams
+
+    def count(self, contract_ref: int, query: StreamQuery) -> int:
+        where, params = query.where(contract_ref)
+        row = self.connection.execute(
+            f"SELECT count(*) FROM streams WHERE {where}",  # noqa: S608 - built from constants
+            params,
+        ).fetchone()
+        return int(row[0])
+
+    def page(
+        self, contract_ref: int, query: StreamQuery, offset: int, limit: int
+    ) -> list[StreamRow]:
+        where, params = query.where(contract_ref)
+        sql = (
+            f"SELECT {_COLUMNS} FROM streams WHERE {where} "  # noqa: S608 - constants only
+            f"ORDER BY {query.order_by()} LIMIT ? OFFSET ?"
+        )
+        return [
+            StreamRow.from_sql(r) for r in self.connection.execute(sql, [*params, limit, offset])
+        ]
+
+    def stream(self, contract_ref: int, stream_id: int) -> StreamRow | None:
+        row = self.connection.execute(
+            f"SELECT {_COLUMNS} FROM streams WHERE contract_ref = ? AND stream_id = ?",  # noqa: S608
+            (contract_ref, stream_id),
+        ).fetchone()
+        return None if row is None else StreamRow.from_sql(row)
+
+    def streams(self, contract_ref: int, stream_ids: list[int]) -> list[StreamRow]:
+        out: list[StreamRow] = []
+        for start in range(0, len(stream_ids), 500):
+            chunk = stream_ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            out += [
+                StreamRow.from_sql(r)
+                for r in self.connection.execute(
+                    f"SELECT {_COLUMNS} FROM streams WHERE contract_ref = ? "  # noqa: S608
+                    f"AND stream_id IN ({marks})",
+                    [contract_ref, *chunk],
+                )
+            ]
+        return out
+
+    def involving(
+        self, contract_ref: int, addresses: tuple[str, ...], *, active_only: bool = False
+    ) -> list[StreamRow]:
+        """Streams in which one of ``addresses`` is sender or recipient (for the dashboard)."""
+        if not addresses:
+            return []
+        marks = ", ".join("?" for _ in addresses)
+        active = " AND is_active = 1" if active_only else ""
+        return [
+            StreamRow.from_sql(r)
+            for r in self.connection.execute(
+                f"SELECT {_COLUMNS} FROM streams WHERE contract_ref = ? "  # noqa: S608
+                f"AND (sender IN ({marks}) OR recipient IN ({marks})){active}",
+                [contract_ref, *addresses, *addresses],
+            )
+        ]
+
+    def ending_before(self, contract_ref: int, sender: str, until: int) -> list[StreamRow]:
+        """Active, not paused outgoing streams of ``sender`` whose end is before ``until``."""
+        return [
+            StreamRow.from_sql(r)
+            for r in self.connection.execute(
+                f"SELECT {_COLUMNS} FROM streams WHERE contract_ref = ? AND sender = ? "  # noqa: S608
+                "AND is_active = 1 AND paused = 0 AND end_time < ?",
+                (contract_ref, sender, encode_i128(until)),
+            )
+        ]
+
+    # ------------------------------------------------------------------ events
+
+    def events(self, contract_ref: int, stream_id: int) -> list[EventRow]:
+        return [
+            EventRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else {})
+            for r in self.connection.execute(
+                "SELECT id, ledger, close_time, tx_hash, type, stream_id, fields "
+                "FROM stream_events WHERE contract_ref = ? AND stream_id = ? ORDER BY id",
+                (contract_ref, stream_id),
+            )
+        ]
+
+    def events_for(
+        self, contract_ref: int, addresses: tuple[str, ...], limit: int | None = None
+    ) -> list[EventRow]:
+        """Events of the streams involving ``addresses`` (all streams when empty), newest last."""
+        params: list[Any] = [contract_ref]
+        where = "e.contract_ref = ?"
+        if addresses:
+            marks = ", ".join("?" for _ in addresses)
+            where += (
+                " AND e.stream_id IN (SELECT stream_id FROM streams s "  # noqa: S608
+                f"WHERE s.contract_ref = ? AND (s.sender IN ({marks}) OR s.recipient IN ({marks})))"
+            )
+            params += [contract_ref, *addresses, *addresses]
+        sql = (
+            "SELECT e.id, e.ledger, e.close_time, e.tx_hash, e.type, e.stream_id, e.fields "  # noqa: S608
+            f"FROM stream_events e WHERE {where} ORDER BY e.id"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [
+            EventRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else {})
+            for r in self.connection.execute(sql, params)
+        ]

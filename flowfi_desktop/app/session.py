@@ -1,0 +1,337 @@
+"""``AppSession``: the application state the window shows and the actions it starts.
+
+- the current network (from the wallet core's settings) and account (GUI preference);
+- the index (``<data dir>/index.sqlite3``), opened off the GUI thread; reads through a read-only
+  ``IndexReader``;
+- the indexer's follow loop for the network's contract, on the one asyncio loop, with small pages
+  so a page's decode-and-commit never holds the loop for long;
+- the dashboard and the notification rules, computed from the index.
+
+Everything it announces goes through ``events`` (an ``EventHub``), which the GUI's bridge turns
+into Qt signals. No Qt here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flowfi_desktop.app.dashboard import Dashboard
+from flowfi_desktop.app.events import (
+    AccountSwitched,
+    EventHub,
+    LockChanged,
+    NetworkSwitched,
+    StreamsChanged,
+    SyncProgressed,
+    SyncStatusChanged,
+)
+from flowfi_desktop.app.notices import NoticeRules
+from flowfi_desktop.app.preferences import Preferences
+from flowfi_desktop.app.queries import IndexReader, StreamRow
+from flowfi_desktop.app.tokenbook import TokenBook
+from flowfi_desktop.indexer import notify
+from flowfi_desktop.indexer.rpc_port import indexer_rpc
+from flowfi_desktop.indexer.sync import Indexer, SyncConfig
+from flowfi_desktop.indexer.writer import ensure_contract
+from flowfi_desktop.keys.accounts import Wallet
+from flowfi_desktop.keys.keystore import AccountEntry, KdfParams
+from flowfi_desktop.networks import Network, Networks
+from flowfi_desktop.paths import KEYSTORE_FILE
+from flowfi_desktop.settings import SettingsFile
+from flowfi_desktop.store.db import Store, open_store
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = "index.sqlite3"
+# Events per getEvents page when following from the GUI: a page is decoded and committed on the
+# loop thread, and 500 events take a few milliseconds (the 50 ms stall budget holds).
+GUI_PAGE_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class SyncView:
+    state: str
+    message: str
+    ledger: int = 0
+    latest_ledger: int = 0
+    synced_at: int | None = None
+
+
+class AppSession:
+    def __init__(self, data_dir: Path, *, clock: Callable[[], float] = time.time) -> None:
+        self.data_dir = data_dir
+        self.clock = clock
+        self.settings = SettingsFile(data_dir)
+        self.networks = Networks(self.settings)
+        self.prefs = Preferences(data_dir)
+        self.events = EventHub()
+        self.network: Network = self._initial_network()
+        self.tokens = TokenBook(self.network.passphrase)
+        self.wallet = Wallet(
+            data_dir / KEYSTORE_FILE, kdf=KdfParams.named(self.settings.get("keystore_kdf"))
+        )
+        self.account: AccountEntry | None = self._initial_account()
+        self.store: Store | None = None
+        self.reader: IndexReader | None = None
+        self.contract_ref: int | None = None
+        self.indexer: Indexer | None = None
+        self._follow: asyncio.Task[None] | None = None
+        self._stop: asyncio.Event | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self.sync = SyncView("stopped", "not synced yet")
+        self.rules = self._new_rules()
+        self.locked = True
+
+    # ------------------------------------------------------------------ network and account
+
+    def _initial_network(self) -> Network:
+        name = self.settings.get("network")
+        try:
+            return self.networks.get(name)
+        except Exception:
+            log.warning("network %r from settings is unknown; using local", name)
+            return self.networks.get("local")
+
+    def _initial_account(self) -> AccountEntry | None:
+        accounts = self.wallet.accounts()
+        wanted = self.prefs.get("account")
+        for entry in accounts:
+            if entry.name == wanted:
+                return entry
+        return accounts[0] if accounts else None
+
+    @property
+    def address(self) -> str | None:
+        return self.account.address if self.account else None
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """The current account's address (the views are per account)."""
+        return (self.account.address,) if self.account else ()
+
+    def accounts(self) -> list[AccountEntry]:
+        return self.wallet.accounts()
+
+    def switch_account(self, name: str | None) -> None:
+        self.account = None if name is None else self.wallet.get(name)
+        if name is not None:
+            self.prefs.set("account", name)
+        self.rules = self._new_rules()
+        self._baseline_rules()
+        self.events.emit(AccountSwitched(self.account.name if self.account else None, self.address))
+
+    def refresh_account(self) -> None:
+        """After accounts were added or removed: keep the current one if it still exists."""
+        names = [a.name for a in self.wallet.accounts()]
+        current = self.account.name if self.account else None
+        self.switch_account(current if current in names else (names[0] if names else None))
+
+    def _new_rules(self) -> NoticeRules:
+        return NoticeRules(
+            frozenset(self.addresses),
+            self.tokens.format,
+            running_dry_seconds=int(self.prefs.get("running_dry_minutes")) * 60,
+        )
+
+    def _baseline_rules(self) -> None:
+        if self.reader is not None and self.contract_ref is not None:
+            self.rules.baseline(self.reader.involving(self.contract_ref, self.addresses))
+
+    async def switch_network(self, name: str) -> None:
+        network = self.networks.get(name)
+        await self.stop_sync()
+        self.settings.set("network", network.name)
+        self.network = network
+        self.tokens = TokenBook(network.passphrase)
+        self.contract_ref = None
+        self.rules = self._new_rules()
+        self.events.emit(NetworkSwitched(network.name))
+        await self.start_sync()
+
+    def set_lock(self, locked: bool) -> None:
+        if locked != self.locked:
+            self.locked = locked
+            self.events.emit(LockChanged(locked))
+
+    # ------------------------------------------------------------------ the index
+
+    @property
+    def index_path(self) -> Path:
+        return self.data_dir / INDEX_FILE
+
+    async def open_index(self) -> None:
+        """Opens (creating and migrating when needed) the index, off the GUI thread."""
+        if self.store is None:
+            self.store = await asyncio.to_thread(open_store, self.index_path)
+            self.reader = IndexReader(self.index_path)
+        self._load_contract_ref()
+
+    def _load_contract_ref(self) -> None:
+        assert self.reader is not None
+        contract = self.network.contract_id
+        self.contract_ref = (
+            self.reader.contract_ref(self.network.name, contract) if contract else None
+        )
+        self._load_token_metadata()
+        self._baseline_rules()
+
+    def _load_token_metadata(self) -> None:
+        if self.reader is None:
+            return
+        rows = self.reader.connection.execute(
+            "SELECT t.address, t.symbol, t.decimals FROM tokens t JOIN networks n "
+            "ON n.id = t.network_id WHERE n.name = ? AND t.decimals IS NOT NULL",
+            (self.network.name,),
+        ).fetchall()
+        for address, symbol, decimals in rows:
+            self.tokens.learn(address, symbol or address[:4], int(decimals))
+
+    def dashboard(self) -> Dashboard:
+        if self.reader is None or self.contract_ref is None:
+            return Dashboard(frozenset(self.addresses))
+        streams = self.reader.involving(self.contract_ref, self.addresses)
+        return Dashboard.load(frozenset(self.addresses), streams)
+
+    def stream(self, stream_id: int) -> StreamRow | None:
+        if self.reader is None or self.contract_ref is None:
+            return None
+        return self.reader.stream(self.contract_ref, stream_id)
+
+    # ------------------------------------------------------------------ sync
+
+    async def start_sync(self) -> None:
+        """Opens the index and starts following the network's contract (when it has one)."""
+        await self.open_index()
+        contract = self.network.contract_id
+        if not contract:
+            self._set_sync(
+                SyncView("unavailable", f"no stream contract set for {self.network.name}")
+            )
+            return
+        assert self.store is not None
+        self.contract_ref = await asyncio.to_thread(
+            ensure_contract,
+            self.store,
+            self.network.name,
+            self.network.passphrase,
+            contract,
+            self.network.rpc_url,
+        )
+        self._load_contract_ref()
+        notifier = notify.Notifier()
+        self._unsubscribe = notifier.subscribe(self._on_indexer)
+        self.indexer = Indexer(
+            self.store,
+            self.contract_ref,
+            indexer_rpc(
+                self.network.rpc_url, timeout=float(self.settings.get("rpc_timeout_seconds"))
+            ),
+            passphrase=self.network.passphrase,
+            notifier=notifier,
+            config=SyncConfig(page_limit=GUI_PAGE_LIMIT),
+        )
+        assert self.reader is not None
+        ledger, latest, updated = self.reader.sync_position(self.contract_ref)
+        self._set_sync(
+            SyncView("syncing", "connecting to the RPC", ledger, latest, updated or None)
+        )
+        self._stop = asyncio.Event()
+        self._follow = asyncio.get_running_loop().create_task(
+            self._run_follow(self.indexer, self._stop), name="indexer-follow"
+        )
+
+    async def _run_follow(self, indexer: Indexer, stop: asyncio.Event) -> None:
+        try:
+            await indexer.follow(stop)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # refused (wrong network) or a bug: say so, offer Retry
+            log.warning("sync stopped: %s", error)
+            self._set_sync(
+                SyncView("failed", str(error), self.sync.ledger, self.sync.latest_ledger)
+            )
+
+    async def stop_sync(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+        if self._follow is not None:
+            self._follow.cancel()
+            await asyncio.gather(self._follow, return_exceptions=True)
+        self._follow = None
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self.indexer is not None:
+            rpc = self.indexer.rpc
+            self.indexer.close()
+            close = getattr(rpc, "close", None)
+            if close is not None:
+                await close()
+            self.indexer = None
+
+    async def retry_sync(self) -> None:
+        await self.stop_sync()
+        await self.start_sync()
+
+    def nudge(self) -> None:
+        """A transaction was just sent: poll quickly for a while."""
+        if self.indexer is not None:
+            self.indexer.nudge()
+
+    async def close(self) -> None:
+        await self.stop_sync()
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def _set_sync(self, view: SyncView) -> None:
+        self.sync = view
+        self.events.emit(SyncStatusChanged(view.state, view.message, view.ledger, view.synced_at))
+
+    def _on_indexer(self, item: notify.Notification) -> None:
+        if isinstance(item, notify.SyncProgress):
+            self.sync = SyncView(
+                self.sync.state,
+                self.sync.message,
+                item.ledger,
+                item.latest_ledger,
+                self.sync.synced_at,
+            )
+            self.events.emit(SyncProgressed(item.ledger, item.latest_ledger, item.events_indexed))
+        elif isinstance(item, notify.SyncStatus):
+            synced = int(self.clock()) if item.state == "caught_up" else self.sync.synced_at
+            self._set_sync(
+                SyncView(
+                    item.state, item.message, self.sync.ledger, self.sync.latest_ledger, synced
+                )
+            )
+        elif isinstance(item, notify.StreamsChanged):
+            self.streams_changed(item.stream_ids)
+
+    def streams_changed(self, stream_ids: frozenset[int]) -> None:
+        """Runs the notification rules on changed streams and tells the views."""
+        if self.reader is not None and self.contract_ref is not None and self.addresses:
+            rows = self.reader.streams(self.contract_ref, sorted(stream_ids))
+            for notice in self.rules.changed(rows):
+                if self.prefs.get("notifications"):
+                    self.events.emit(notice)
+        self.events.emit(StreamsChanged(stream_ids))
+
+    def check_running_dry(self) -> None:
+        """Call now and then (the window does, every 30 s)."""
+        if self.reader is None or self.contract_ref is None or not self.address:
+            return
+        now = int(self.clock())
+        horizon = now + self.rules.running_dry_seconds
+        rows = self.reader.ending_before(self.contract_ref, self.address, horizon + 1)
+        for notice in self.rules.running_dry(rows, now):
+            if self.prefs.get("notifications"):
+                self.events.emit(notice)

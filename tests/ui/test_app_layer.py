@@ -1,0 +1,182 @@
+"""The Qt-free application layer: queries over a real index file, dashboard arithmetic, derived
+states, notification rules, preferences, and the session."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from flowfi_desktop.app import derived
+from flowfi_desktop.app.dashboard import Dashboard
+from flowfi_desktop.app.events import NoticeRaised, StreamsChanged
+from flowfi_desktop.app.notices import NoticeRules
+from flowfi_desktop.app.preferences import Preferences
+from flowfi_desktop.app.queries import IndexReader, StreamQuery
+from flowfi_desktop.app.session import AppSession
+from flowfi_desktop.app.tokenbook import TokenBook
+from flowfi_desktop.errors import InputError
+from flowfi_desktop.networks import LOCAL_PASSPHRASE
+from flowfi_desktop.store.i128 import decode_i128
+from tests.ui.data import ME, NATIVE, NOW, OTHER, TOKEN, demo_data_dir, row
+
+
+def test_dashboard_totals_per_token() -> None:
+    incoming = row(stream_id=1)  # 10/s since NOW-50, 1000 deposited
+    withdrawn = row(stream_id=2, withdrawn_amount=300, last_update_time=NOW - 20)
+    outgoing = row(stream_id=3, sender=ME, recipient=OTHER, token_address=TOKEN, rate_per_second=7)
+    paused = row(stream_id=4, sender=ME, recipient=OTHER, paused=True, paused_at=NOW - 40)
+    cancelled = row(stream_id=5, is_active=False, status="cancelled", withdrawn_amount=120)
+    board = Dashboard.load(frozenset({ME}), [incoming, withdrawn, outgoing, paused, cancelled])
+    totals = board.totals(NOW)
+    xlm, tok = totals[NATIVE], totals[TOKEN]
+    assert xlm.withdrawable == 500 + 200
+    assert xlm.incoming_streamed == 500 + (300 + 200) + 120
+    assert xlm.incoming_rate == 20  # the two accruing incoming streams
+    assert xlm.outgoing_remaining == 1_000 - 100  # paused after 10 s: 100 accrued
+    assert xlm.outgoing_rate == 0  # paused streams do not flow
+    assert tok.outgoing_remaining == 1_000 - 350
+    assert tok.outgoing_rate == 7
+    assert tok.next_dry_at == NOW - 50 + 143  # ceil(1000 / 7)
+    assert tok.runway_seconds(NOW) == 93
+    later = board.totals(NOW + 10)
+    assert later[NATIVE].withdrawable == xlm.withdrawable + 200
+    assert board.totals(NOW + 10_000)[NATIVE].withdrawable == 1_000 + 700
+
+
+def test_derived_states_are_honest() -> None:
+    assert derived.derive(row(), NOW).key == derived.STREAMING
+    dry = row(start_time=NOW - 200, last_update_time=NOW - 200)
+    assert derived.derive(dry, NOW).key == derived.FULLY_STREAMED
+    assert derived.derive(row(paused=True, paused_at=NOW), NOW).key == derived.PAUSED
+    cancelled = row(is_active=False, status="cancelled")
+    assert derived.derive(cancelled, NOW).key == derived.CANCELLED
+    done = row(is_active=False, status="completed", withdrawn_amount=1_000)
+    assert derived.derive(done, NOW).key == derived.COMPLETED
+    # 1000 over a requested 3 s: rate 333, runs ceil(1000/333) = 4 s, 1 s later than asked.
+    assert derived.rounding_delay(1_000, 333) == 1
+    assert derived.rounding_delay(1_000, 10) == 0
+    late = derived.derive(row(rate_per_second=333), NOW - 49)
+    assert late.rounding_delay == 1
+    assert "later than requested" in late.detail
+
+
+def test_notice_rules_baseline_then_changes() -> None:
+    book = TokenBook(LOCAL_PASSPHRASE)
+    rules = NoticeRules(frozenset({ME}), book.format, running_dry_seconds=600)
+    rules.baseline([row(stream_id=1), row(stream_id=2, sender=ME, recipient=OTHER)])
+    assert rules.changed([row(stream_id=1)]) == []
+    new = rules.changed([row(stream_id=3, deposited_amount=25_000_000)])
+    assert [n.kind for n in new] == ["incoming_created"]
+    assert "2.5 XLM" in new[0].text
+    assert rules.changed([row(stream_id=99, sender=OTHER, recipient=OTHER)]) == []
+    withdrawal = rules.changed([row(stream_id=1, withdrawn_amount=400)])
+    assert [n.kind for n in withdrawal] == ["withdrawn"]
+    cancel = rules.changed(
+        [row(stream_id=2, sender=ME, recipient=OTHER, is_active=False, status="cancelled")]
+    )
+    assert [n.kind for n in cancel] == ["cancelled"]
+    assert cancel[0].text.startswith("You cancelled")
+    ending = row(stream_id=7, sender=ME, recipient=OTHER)  # ends at NOW + 50
+    assert [n.kind for n in rules.running_dry([ending], NOW)] == ["running_dry"]
+    assert rules.running_dry([ending], NOW + 1) == []  # once per stream
+    far = row(stream_id=8, sender=ME, recipient=OTHER, deposited_amount=10**9)
+    assert rules.running_dry([far], NOW) == []
+
+
+def test_first_look_raises_no_notices() -> None:
+    rules = NoticeRules(frozenset({ME}), TokenBook(LOCAL_PASSPHRASE).format)
+    assert rules.changed([row(stream_id=5)]) == []  # no baseline yet: nothing to compare
+
+
+def test_reader_filters_searches_and_sorts_a_real_index(tmp_path: Path) -> None:
+    demo = demo_data_dir(tmp_path, 400)
+    reader = IndexReader(demo.path)
+    ref = demo.contract_ref
+    raw = sqlite3.connect(demo.path)
+    everything = raw.execute(
+        "SELECT stream_id, sender, recipient, status, deposited_amount FROM streams"
+    ).fetchall()
+    mine_in = [r for r in everything if r[2] == ME]
+    mine_out = [r for r in everything if r[1] == ME]
+    assert reader.count(ref, StreamQuery()) == len(everything) == demo.streams
+    assert reader.count(ref, StreamQuery((ME,), "incoming")) == len(mine_in) > 0
+    assert reader.count(ref, StreamQuery((ME,), "outgoing")) == len(mine_out) > 0
+    cancelled = sum(1 for r in everything if r[3] == "cancelled")
+    assert reader.count(ref, StreamQuery(statuses=("cancelled",))) == cancelled > 0
+    by_deposit = reader.page(ref, StreamQuery(sort="deposited", descending=False), 0, 1_000)
+    deposits = [s.deposited_amount for s in by_deposit]
+    assert deposits == sorted(decode_i128(r[4]) for r in everything)
+    page2 = reader.page(ref, StreamQuery(), 50, 50)
+    assert [s.stream_id for s in page2] == sorted((r[0] for r in everything), reverse=True)[50:100]
+    assert [s.stream_id for s in reader.page(ref, StreamQuery(search="17"), 0, 50)][0] == 17
+    part = OTHER[10:20] if any(OTHER in (r[1], r[2]) for r in everything) else ME[10:20]
+    found = reader.page(ref, StreamQuery(search=part.lower()), 0, 1_000)
+    assert found
+    assert all(part in s.sender or part in s.recipient for s in found)
+    events = reader.events(ref, 1)
+    assert events[0].type in ("stream_created", "fee_collected")
+    reader.close()
+
+
+def test_preferences_validate_and_persist(tmp_path: Path) -> None:
+    prefs = Preferences(tmp_path)
+    assert prefs.get("theme") == "system"
+    prefs.set("theme", "dark")
+    prefs.set("auto_lock_minutes", 5)
+    with pytest.raises(InputError, match="one of"):
+        prefs.set("theme", "purple")
+    with pytest.raises(InputError, match="at most"):
+        prefs.set("auto_lock_minutes", 100_000)
+    with pytest.raises(InputError, match="must be a int"):
+        prefs.set("auto_lock_minutes", True)
+    again = Preferences(tmp_path)
+    assert again.get("theme") == "dark"
+    assert again.get("auto_lock_minutes") == 5
+    assert (tmp_path / "gui.json").stat().st_mode & 0o077 == 0
+
+
+async def _open(session: AppSession) -> None:
+    await session.open_index()
+
+
+def test_session_dashboard_and_notices_from_a_real_index(tmp_path: Path, run) -> None:
+    demo = demo_data_dir(tmp_path, 300)
+    session = AppSession(tmp_path, clock=lambda: NOW)
+    assert session.account is not None
+    assert session.address == ME
+    run(_open(session))
+    assert session.contract_ref == demo.contract_ref
+    totals = session.dashboard().totals(NOW)
+    assert set(totals) <= {NATIVE, TOKEN}
+    assert sum(t.active_incoming + t.active_outgoing for t in totals.values()) > 0
+    seen: list[object] = []
+    session.events.subscribe(seen.append)
+    # A withdrawal lands in the index (as the indexer would write it): the rules notice it.
+    stream = next(
+        s
+        for s in session.reader.involving(demo.contract_ref, (ME,), active_only=True)  # type: ignore[union-attr]
+        if s.recipient == ME and not s.paused
+    )
+    raw = sqlite3.connect(demo.path)
+    from flowfi_desktop.store.i128 import encode_i128
+
+    raw.execute(
+        "UPDATE streams SET withdrawn_amount = ? WHERE stream_id = ?",
+        (encode_i128(stream.withdrawn_amount + 5), stream.stream_id),
+    )
+    raw.commit()
+    session.streams_changed(frozenset({stream.stream_id}))
+    kinds = [e.kind for e in seen if isinstance(e, NoticeRaised)]
+    assert kinds == ["withdrawn"]
+    assert StreamsChanged(frozenset({stream.stream_id})) in seen
+    run(session.close())
+
+
+def test_session_without_contract_says_so(tmp_path: Path, run) -> None:
+    session = AppSession(tmp_path)
+    run(session.start_sync())
+    assert session.sync.state == "unavailable"
+    assert "no stream contract" in session.sync.message
+    run(session.close())
