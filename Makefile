@@ -21,6 +21,7 @@ help:
 	@echo "make test   set everything up and run lint, type checks and all tests"
 	@echo "make wasm   build the stream contract (prints size and sha256)"
 	@echo "make bench  run the benchmarks and print their figures"
+	@echo "make localnet  build and start the local Soroban network (flowfi-localnet) in the foreground"
 	@echo "make package  build the app folder and the .deb into dist/"
 	@echo "make lint   ruff, rustfmt, clippy;  make clean  remove build outputs"
 
@@ -43,6 +44,16 @@ rust-toolchain:
 wasm:
 	scripts/build-wasm.sh
 
+# flowfi-localnet: built with its own profile (the release profile is tuned for the contract).
+LOCALNET_BIN := $(CARGO_TARGET_DIR)/localnet/flowfi-localnet
+export FLOWFI_LOCALNET_BIN ?= $(LOCALNET_BIN)
+
+localnet-bin: rust-toolchain
+	$(CARGO) build $(CARGO_FLAGS) --profile localnet -p flowfi-localnet
+
+localnet: localnet-bin
+	$(LOCALNET_BIN) --ledger-interval-ms 1000
+
 # ---------------------------------------------------------------- checks
 rust-test: rust-toolchain
 	$(CARGO) test $(CARGO_FLAGS) --workspace
@@ -56,16 +67,16 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-pytest: setup wasm
+pytest: setup wasm localnet-bin
 	$(BIN)/pytest
 
-test: setup wasm lint typecheck rust-test pytest package-smoke
+test: setup wasm localnet-bin lint typecheck rust-test pytest package-smoke
 
 # ---------------------------------------------------------------- use
-run: setup wasm
+run: setup wasm localnet-bin
 	$(BIN)/flowfi-desktop gui
 
-bench: setup wasm
+bench: setup wasm localnet-bin
 	$(BIN)/python -m benchmarks
 
 # ---------------------------------------------------------------- packages

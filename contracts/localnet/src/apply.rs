@@ -1,0 +1,584 @@
+//! Transaction validation (sendTransaction) and application (ledger close): fees, sequence
+//! numbers, signatures, operations, metadata.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use soroban_env_host::fees::{compute_transaction_resource_fee, TransactionResources};
+use soroban_env_host::xdr::{
+    AccountId, ContractEvent, ContractEventBody, ContractEventType, ContractEventV0,
+    DecoratedSignature, ExtensionPoint, Hash, Int128Parts, LedgerEntry, LedgerEntryChange,
+    LedgerEntryChanges, LedgerEntryData, LedgerEntryExt, LedgerKey, LedgerKeyTtl, Operation,
+    OperationBody, OperationMetaV2, OperationResult, Preconditions, ScAddress, ScSymbol, ScVal,
+    SorobanTransactionData, SorobanTransactionMetaExt, SorobanTransactionMetaExtV1,
+    SorobanTransactionMetaV2, Transaction, TransactionEnvelope, TransactionEvent,
+    TransactionEventStage, TransactionExt, TransactionMeta, TransactionMetaV4, TransactionResult,
+    TransactionResultExt, TransactionResultMetaV1, TransactionResultPair, TransactionResultResult,
+    TtlEntry,
+};
+use soroban_env_host::LedgerInfo;
+
+use crate::ledger::{account_key, EntryMap, Node, PendingTx, StoredEntry};
+use crate::network::{BASE_FEE, BASE_RESERVE};
+use crate::util::{sha256, to_xdr};
+
+/// A ledger view that records every write of one transaction on top of the closed state.
+pub struct Overlay<'a> {
+    pub base: &'a EntryMap,
+    pub changes: BTreeMap<LedgerKey, Option<Arc<StoredEntry>>>,
+}
+
+impl<'a> Overlay<'a> {
+    pub fn new(base: &'a EntryMap) -> Self {
+        Overlay {
+            base,
+            changes: BTreeMap::new(),
+        }
+    }
+
+    pub fn get(&self, k: &LedgerKey) -> Option<Arc<StoredEntry>> {
+        match self.changes.get(k) {
+            Some(v) => v.clone(),
+            None => self.base.get(k).cloned(),
+        }
+    }
+
+    pub fn put(&mut self, k: LedgerKey, e: StoredEntry) {
+        self.changes.insert(k, Some(Arc::new(e)));
+    }
+
+    pub fn del(&mut self, k: LedgerKey) {
+        self.changes.insert(k, None);
+    }
+
+    pub fn account(&self, id: &AccountId) -> Option<soroban_env_host::xdr::AccountEntry> {
+        match self.get(&account_key(id)).map(|e| e.entry.data.clone()) {
+            Some(LedgerEntryData::Account(a)) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn put_account(&mut self, a: soroban_env_host::xdr::AccountEntry, seq: u32) {
+        let k = account_key(&a.account_id);
+        self.put(
+            k,
+            StoredEntry {
+                entry: LedgerEntry {
+                    last_modified_ledger_seq: seq,
+                    data: LedgerEntryData::Account(a),
+                    ext: LedgerEntryExt::V0,
+                },
+                live_until: None,
+            },
+        );
+    }
+
+    /// Entry changes between an earlier copy of `changes` and now, as ledger metadata.
+    pub fn diff_since(
+        &self,
+        earlier: &BTreeMap<LedgerKey, Option<Arc<StoredEntry>>>,
+        seq: u32,
+    ) -> LedgerEntryChanges {
+        let mut out = Vec::new();
+        for (k, now) in &self.changes {
+            let before = match earlier.get(k) {
+                Some(v) => v.clone(),
+                None => self.base.get(k).cloned(),
+            };
+            if before.as_deref() == now.as_deref() {
+                continue;
+            }
+            entry_diff(k, before.as_deref(), now.as_deref(), seq, &mut out);
+        }
+        LedgerEntryChanges(out.try_into().unwrap_or_default())
+    }
+}
+
+fn ttl_entry(key: &LedgerKey, live_until: u32, seq: u32) -> (LedgerKey, LedgerEntry) {
+    let key_hash = Hash(sha256(&to_xdr(key)));
+    (
+        LedgerKey::Ttl(LedgerKeyTtl {
+            key_hash: key_hash.clone(),
+        }),
+        LedgerEntry {
+            last_modified_ledger_seq: seq,
+            data: LedgerEntryData::Ttl(TtlEntry {
+                key_hash,
+                live_until_ledger_seq: live_until,
+            }),
+            ext: LedgerEntryExt::V0,
+        },
+    )
+}
+
+fn entry_diff(
+    key: &LedgerKey,
+    before: Option<&StoredEntry>,
+    after: Option<&StoredEntry>,
+    seq: u32,
+    out: &mut Vec<LedgerEntryChange>,
+) {
+    match (before, after) {
+        (None, Some(a)) => {
+            out.push(LedgerEntryChange::Created(a.entry.clone()));
+            if let Some(lu) = a.live_until {
+                out.push(LedgerEntryChange::Created(ttl_entry(key, lu, seq).1));
+            }
+        }
+        (Some(b), Some(a)) => {
+            if b.entry != a.entry {
+                out.push(LedgerEntryChange::State(b.entry.clone()));
+                out.push(LedgerEntryChange::Updated(a.entry.clone()));
+            }
+            if b.live_until != a.live_until {
+                if let (Some(old), Some(new)) = (b.live_until, a.live_until) {
+                    out.push(LedgerEntryChange::State(
+                        ttl_entry(key, old, b.entry.last_modified_ledger_seq).1,
+                    ));
+                    out.push(LedgerEntryChange::Updated(ttl_entry(key, new, seq).1));
+                }
+            }
+        }
+        (Some(b), None) => {
+            out.push(LedgerEntryChange::State(b.entry.clone()));
+            out.push(LedgerEntryChange::Removed(key.clone()));
+            if let Some(lu) = b.live_until {
+                let (tk, te) = ttl_entry(key, lu, b.entry.last_modified_ledger_seq);
+                out.push(LedgerEntryChange::State(te));
+                out.push(LedgerEntryChange::Removed(tk));
+            }
+        }
+        (None, None) => {}
+    }
+}
+
+pub fn is_soroban_op(body: &OperationBody) -> bool {
+    matches!(
+        body,
+        OperationBody::InvokeHostFunction(_)
+            | OperationBody::ExtendFootprintTtl(_)
+            | OperationBody::RestoreFootprint(_)
+    )
+}
+
+pub fn is_soroban(env: &TransactionEnvelope) -> bool {
+    match env {
+        TransactionEnvelope::Tx(e) => e.tx.operations.iter().any(|o| is_soroban_op(&o.body)),
+        _ => false,
+    }
+}
+
+pub fn soroban_data(tx: &Transaction) -> Option<&SorobanTransactionData> {
+    match &tx.ext {
+        TransactionExt::V1(d) => Some(d),
+        TransactionExt::V0 => None,
+    }
+}
+
+pub fn op_source(tx: &Transaction, op: &Operation) -> AccountId {
+    op.source_account
+        .clone()
+        .unwrap_or_else(|| tx.source_account.clone())
+        .account_id()
+}
+
+pub fn min_balance(a: &soroban_env_host::xdr::AccountEntry) -> i64 {
+    (2 + i64::from(a.num_sub_entries)) * i64::from(BASE_RESERVE)
+}
+
+/// Non-refundable part of the resource fee for the declared resources (what validation demands).
+pub fn non_refundable_fee(node: &Node, data: &SorobanTransactionData, tx_size: u32) -> i64 {
+    let fp = &data.resources.footprint;
+    let is_disk =
+        |k: &LedgerKey| !matches!(k, LedgerKey::ContractData(_) | LedgerKey::ContractCode(_));
+    let mut disk_read_entries = fp.read_only.iter().filter(|k| is_disk(k)).count() as u32
+        + fp.read_write.iter().filter(|k| is_disk(k)).count() as u32;
+    if let soroban_env_host::xdr::SorobanTransactionDataExt::V1(ext) = &data.ext {
+        disk_read_entries += ext.archived_soroban_entries.len() as u32;
+    }
+    let res = TransactionResources {
+        instructions: data.resources.instructions,
+        disk_read_entries,
+        write_entries: fp.read_write.len() as u32,
+        disk_read_bytes: data.resources.disk_read_bytes,
+        write_bytes: data.resources.write_bytes,
+        contract_events_size_bytes: 0,
+        transaction_size_bytes: tx_size,
+    };
+    compute_transaction_resource_fee(&res, &node.config.fee_configuration).0
+}
+
+/// The fee taken when the transaction is applied, before any refund.
+pub fn initial_fee(tx: &Transaction) -> i64 {
+    let inclusion = i64::from(BASE_FEE) * tx.operations.len() as i64;
+    match soroban_data(tx) {
+        Some(d) => d.resource_fee + inclusion.min(i64::from(tx.fee) - d.resource_fee),
+        None => inclusion.min(i64::from(tx.fee)),
+    }
+}
+
+pub struct Rejected {
+    pub result: TransactionResultResult,
+    pub fee: i64,
+}
+
+fn reject(result: TransactionResultResult, fee: i64) -> Rejected {
+    Rejected { result, fee }
+}
+
+/// Checks what stellar-core checks before admitting a transaction: structure, fee, time bounds,
+/// source account, sequence number, signatures and balance.
+pub fn validate(
+    node: &Node,
+    env: &TransactionEnvelope,
+    hash: &[u8; 32],
+    size: u32,
+) -> Result<AccountId, Rejected> {
+    let (tx, sigs) = match env {
+        TransactionEnvelope::Tx(e) => (&e.tx, e.signatures.as_slice()),
+        // Fee bumps and pre-protocol-13 envelopes are not accepted here (see docs/localnet.md).
+        _ => return Err(reject(TransactionResultResult::TxNotSupported, 0)),
+    };
+    let nops = tx.operations.len() as i64;
+    let min_inclusion = i64::from(BASE_FEE) * nops;
+    if tx.operations.is_empty() {
+        return Err(reject(
+            TransactionResultResult::TxMissingOperation,
+            min_inclusion,
+        ));
+    }
+    let soroban_ops = tx
+        .operations
+        .iter()
+        .filter(|o| is_soroban_op(&o.body))
+        .count();
+    let data = soroban_data(tx);
+    if soroban_ops > 0 && (tx.operations.len() != 1 || data.is_none()) {
+        return Err(reject(TransactionResultResult::TxMalformed, min_inclusion));
+    }
+    if soroban_ops == 0 && data.is_some() {
+        return Err(reject(TransactionResultResult::TxMalformed, min_inclusion));
+    }
+    if let Some(d) = data {
+        if d.resource_fee < 0 || i64::from(tx.fee) < d.resource_fee + min_inclusion {
+            return Err(reject(
+                TransactionResultResult::TxInsufficientFee,
+                min_inclusion,
+            ));
+        }
+        if d.resource_fee < non_refundable_fee(node, d, size) {
+            return Err(reject(
+                TransactionResultResult::TxInsufficientFee,
+                min_inclusion,
+            ));
+        }
+        if d.resources.instructions as i64 > node.config.tx_max_instructions {
+            return Err(reject(
+                TransactionResultResult::TxSorobanInvalid,
+                min_inclusion,
+            ));
+        }
+    } else if i64::from(tx.fee) < min_inclusion {
+        return Err(reject(
+            TransactionResultResult::TxInsufficientFee,
+            min_inclusion,
+        ));
+    }
+    let close = node.next_close_time();
+    let tb = match &tx.cond {
+        Preconditions::None => None,
+        Preconditions::Time(tb) => Some(tb.clone()),
+        Preconditions::V2(p) => {
+            if let Some(lb) = &p.ledger_bounds {
+                let next = node.latest().seq + 1;
+                if lb.min_ledger > next {
+                    return Err(reject(TransactionResultResult::TxTooEarly, min_inclusion));
+                }
+                if lb.max_ledger != 0 && lb.max_ledger <= next {
+                    return Err(reject(TransactionResultResult::TxTooLate, min_inclusion));
+                }
+            }
+            p.time_bounds.clone()
+        }
+    };
+    if let Some(tb) = tb {
+        if tb.min_time.0 > close {
+            return Err(reject(TransactionResultResult::TxTooEarly, min_inclusion));
+        }
+        if tb.max_time.0 != 0 && tb.max_time.0 < close {
+            return Err(reject(TransactionResultResult::TxTooLate, min_inclusion));
+        }
+    }
+    let source = tx.source_account.clone().account_id();
+    let Some(acct) = node.get_account(&source) else {
+        return Err(reject(TransactionResultResult::TxNoAccount, min_inclusion));
+    };
+    let queued = node.pending.iter().filter(|p| p.source == source).count() as i64;
+    if tx.seq_num.0 != acct.seq_num.0 + 1 + queued {
+        return Err(reject(TransactionResultResult::TxBadSeq, min_inclusion));
+    }
+    // Signatures: every source (transaction and operations) must be signed by its master key.
+    let mut signers: Vec<AccountId> = vec![source.clone()];
+    for op in tx.operations.iter() {
+        let s = op_source(tx, op);
+        if !signers.contains(&s) {
+            signers.push(s);
+        }
+    }
+    let mut used = vec![false; sigs.len()];
+    for (i, signer) in signers.iter().enumerate() {
+        let master_weight = if i == 0 {
+            acct.thresholds.0[0]
+        } else {
+            match node.get_account(signer) {
+                Some(a) => a.thresholds.0[0],
+                // A missing operation source fails at apply time (opNO_ACCOUNT), as in core.
+                None => continue,
+            }
+        };
+        let pk = crate::util::account_bytes(signer);
+        let found = sigs
+            .iter()
+            .position(|s| s.hint.0 == pk[28..32] && verify(&pk, hash, s));
+        match found {
+            Some(j) if master_weight > 0 => used[j] = true,
+            _ => return Err(reject(TransactionResultResult::TxBadAuth, min_inclusion)),
+        }
+    }
+    if used.iter().any(|u| !u) {
+        return Err(reject(
+            TransactionResultResult::TxBadAuthExtra,
+            min_inclusion,
+        ));
+    }
+    let pending_fees: i64 = node
+        .pending
+        .iter()
+        .filter(|p| p.source == source)
+        .map(|p| match &p.envelope {
+            TransactionEnvelope::Tx(e) => initial_fee(&e.tx),
+            _ => 0,
+        })
+        .sum();
+    if acct.balance - min_balance(&acct) - pending_fees < initial_fee(tx) {
+        return Err(reject(
+            TransactionResultResult::TxInsufficientBalance,
+            min_inclusion,
+        ));
+    }
+    Ok(source)
+}
+
+fn verify(pk: &[u8; 32], hash: &[u8; 32], sig: &DecoratedSignature) -> bool {
+    let Ok(vk) = VerifyingKey::from_bytes(pk) else {
+        return false;
+    };
+    let Ok(bytes) = <[u8; 64]>::try_from(sig.signature.0.as_slice()) else {
+        return false;
+    };
+    vk.verify(hash, &Signature::from_bytes(&bytes)).is_ok()
+}
+
+pub fn i128_val(v: i128) -> ScVal {
+    ScVal::I128(Int128Parts {
+        hi: (v >> 64) as i64,
+        lo: v as u64,
+    })
+}
+
+pub fn sym(s: &str) -> ScVal {
+    ScVal::Symbol(ScSymbol(s.try_into().expect("short symbol")))
+}
+
+pub fn fee_event(native_sac: [u8; 32], from: &AccountId, amount: i64) -> ContractEvent {
+    ContractEvent {
+        ext: ExtensionPoint::V0,
+        contract_id: Some(soroban_env_host::xdr::ContractId(Hash(native_sac))),
+        type_: ContractEventType::Contract,
+        body: ContractEventBody::V0(ContractEventV0 {
+            topics: vec![sym("fee"), ScVal::Address(ScAddress::Account(from.clone()))]
+                .try_into()
+                .expect("two topics"),
+            data: i128_val(i128::from(amount)),
+        }),
+    }
+}
+
+/// What one operation produced.
+pub struct OpOutcome {
+    pub result: OperationResult,
+    pub ok: bool,
+    pub events: Vec<ContractEvent>,
+    pub soroban: Option<crate::soroban::SorobanOutcome>,
+}
+
+pub struct Applied {
+    pub changes: Vec<(LedgerKey, Option<Arc<StoredEntry>>)>,
+    pub fee_charged: i64,
+    pub result_meta: TransactionResultMetaV1,
+}
+
+/// Applies one admitted transaction at ledger `li.sequence_number`.
+pub fn apply_transaction(node: &Node, li: &LedgerInfo, p: &PendingTx, _order: u32) -> Applied {
+    let seq = li.sequence_number;
+    let TransactionEnvelope::Tx(env) = &p.envelope else {
+        unreachable!("validate admits only v1 envelopes");
+    };
+    let tx = &env.tx;
+    let base: &EntryMap = &node.entries;
+    let mut ov = Overlay::new(base);
+    let source = p.source.clone();
+    let native_sac = crate::genesis::native_sac_id(&node.network_id);
+
+    // Fee: charged up front, refunded after a Soroban transaction for what it did not use.
+    let start = ov.changes.clone();
+    let mut charged = 0;
+    if let Some(mut acct) = ov.account(&source) {
+        charged = initial_fee(tx).min(acct.balance);
+        acct.balance -= charged;
+        ov.put_account(acct, seq);
+    }
+    let fee_processing = ov.diff_since(&start, seq);
+    let mut tx_events = vec![TransactionEvent {
+        stage: TransactionEventStage::BeforeAllTxs,
+        event: fee_event(native_sac, &source, charged),
+    }];
+
+    let before_seq = ov.changes.clone();
+    let mut tx_result: Option<TransactionResultResult> = None;
+    match ov.account(&source) {
+        Some(mut acct) if acct.seq_num.0 + 1 == tx.seq_num.0 => {
+            acct.seq_num = tx.seq_num.clone();
+            ov.put_account(acct, seq);
+        }
+        _ => tx_result = Some(TransactionResultResult::TxBadSeq),
+    }
+    let tx_changes_before = ov.diff_since(&before_seq, seq);
+
+    let data = soroban_data(tx);
+    let declared_refundable = data
+        .map(|d| (d.resource_fee - non_refundable_fee(node, d, p.size)).max(0))
+        .unwrap_or(0);
+    let mut op_results = Vec::new();
+    let mut op_metas = Vec::new();
+    let mut diagnostic = Vec::new();
+    let mut soroban_meta = None;
+    let mut refundable_used = 0i64;
+    let mut rent = 0i64;
+    if tx_result.is_none() {
+        let checkpoint = ov.changes.clone();
+        let mut all_ok = true;
+        for (i, op) in tx.operations.iter().enumerate() {
+            let before = ov.changes.clone();
+            let src = op_source(tx, op);
+            let out = if ov.account(&src).is_none() {
+                OpOutcome {
+                    result: OperationResult::OpNoAccount,
+                    ok: false,
+                    events: vec![],
+                    soroban: None,
+                }
+            } else if is_soroban_op(&op.body) {
+                crate::soroban::apply_op(
+                    node,
+                    &mut ov,
+                    li,
+                    &src,
+                    &op.body,
+                    data.expect("validated"),
+                    declared_refundable,
+                    &p.hash,
+                    i as u32,
+                )
+            } else {
+                crate::classic::apply_op(&mut ov, li, &src, &op.body, &node.network_id)
+            };
+            all_ok &= out.ok;
+            if let Some(s) = &out.soroban {
+                diagnostic.extend(s.diagnostic_events.iter().cloned());
+                refundable_used = s.refundable_used;
+                rent = s.rent_fee;
+                soroban_meta = s.return_value.clone();
+            }
+            op_metas.push(OperationMetaV2 {
+                ext: ExtensionPoint::V0,
+                changes: ov.diff_since(&before, seq),
+                events: out.events.try_into().unwrap_or_default(),
+            });
+            op_results.push(out.result);
+        }
+        if all_ok {
+            tx_result = Some(TransactionResultResult::TxSuccess(
+                op_results.try_into().unwrap_or_default(),
+            ));
+        } else {
+            ov.changes = checkpoint;
+            op_metas.clear();
+            refundable_used = 0;
+            rent = 0;
+            soroban_meta = None;
+            tx_result = Some(TransactionResultResult::TxFailed(
+                op_results.try_into().unwrap_or_default(),
+            ));
+        }
+    }
+    let result = tx_result.expect("set above");
+
+    // Refund the unused refundable resource fee (the whole of it when the transaction failed).
+    let mut post_fee = LedgerEntryChanges::default();
+    let mut fee_charged = charged;
+    if data.is_some() {
+        let refund = (declared_refundable - refundable_used).clamp(0, charged);
+        if refund > 0 {
+            let before_refund = ov.changes.clone();
+            if let Some(mut acct) = ov.account(&source) {
+                acct.balance += refund;
+                ov.put_account(acct, seq);
+            }
+            post_fee = ov.diff_since(&before_refund, seq);
+            fee_charged -= refund;
+            tx_events.push(TransactionEvent {
+                stage: TransactionEventStage::AfterAllTxs,
+                event: fee_event(native_sac, &source, -refund),
+            });
+        }
+    }
+    let soroban_meta_v2 = data.map(|d| SorobanTransactionMetaV2 {
+        ext: SorobanTransactionMetaExt::V1(SorobanTransactionMetaExtV1 {
+            ext: ExtensionPoint::V0,
+            total_non_refundable_resource_fee_charged: d.resource_fee - declared_refundable,
+            total_refundable_resource_fee_charged: refundable_used,
+            rent_fee_charged: rent,
+        }),
+        return_value: soroban_meta,
+    });
+    let meta = TransactionMeta::V4(TransactionMetaV4 {
+        ext: ExtensionPoint::V0,
+        tx_changes_before,
+        operations: op_metas.try_into().unwrap_or_default(),
+        tx_changes_after: LedgerEntryChanges::default(),
+        soroban_meta: soroban_meta_v2,
+        events: tx_events.try_into().unwrap_or_default(),
+        diagnostic_events: diagnostic.try_into().unwrap_or_default(),
+    });
+    let tx_result = TransactionResult {
+        fee_charged,
+        result,
+        ext: TransactionResultExt::V0,
+    };
+    Applied {
+        changes: ov.changes.into_iter().collect(),
+        fee_charged,
+        result_meta: TransactionResultMetaV1 {
+            ext: ExtensionPoint::V0,
+            result: TransactionResultPair {
+                transaction_hash: Hash(p.hash),
+                result: tx_result,
+            },
+            fee_processing,
+            tx_apply_processing: meta,
+            post_tx_apply_fee_processing: post_fee,
+        },
+    }
+}

@@ -1,0 +1,334 @@
+//! The classic operations wallets and test suites use: CreateAccount, Payment (native and
+//! credit assets), ChangeTrust. Each emits the CAP-67 asset events core emits since protocol 23.
+
+use soroban_env_host::xdr::{
+    AccountId, Asset, ChangeTrustAsset, ChangeTrustResult, ContractEvent, ContractEventBody,
+    ContractEventType, ContractEventV0, ContractId, ContractIdPreimage, CreateAccountResult,
+    ExtensionPoint, Hash, HashIdPreimage, HashIdPreimageContractId, LedgerEntry, LedgerEntryData,
+    LedgerEntryExt, LedgerKey, LedgerKeyTrustLine, OperationBody, OperationResult,
+    OperationResultTr, PaymentResult, ScAddress, ScString, ScVal, TrustLineAsset, TrustLineEntry,
+    TrustLineEntryExt,
+};
+use soroban_env_host::LedgerInfo;
+
+use crate::apply::{i128_val, min_balance, sym, OpOutcome, Overlay};
+use crate::ledger::{new_account, StoredEntry};
+use crate::network::BASE_RESERVE;
+use crate::util::{sha256, strkey_account, to_xdr};
+
+const AUTHORIZED_FLAG: u32 = 1;
+
+/// Contract id of the Stellar Asset Contract for `asset` on this network.
+pub fn sac_id(network_id: &[u8; 32], asset: &Asset) -> [u8; 32] {
+    let preimage = HashIdPreimage::ContractId(HashIdPreimageContractId {
+        network_id: Hash(*network_id),
+        contract_id_preimage: ContractIdPreimage::Asset(asset.clone()),
+    });
+    sha256(&to_xdr(&preimage))
+}
+
+/// SEP-11 name of an asset: `native` or `CODE:ISSUER`.
+pub fn asset_name(asset: &Asset) -> String {
+    let code = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .trim_end_matches('\0')
+            .to_string()
+    };
+    match asset {
+        Asset::Native => "native".into(),
+        Asset::CreditAlphanum4(a) => {
+            format!("{}:{}", code(&a.asset_code.0), strkey_account(&a.issuer))
+        }
+        Asset::CreditAlphanum12(a) => {
+            format!("{}:{}", code(&a.asset_code.0), strkey_account(&a.issuer))
+        }
+    }
+}
+
+fn issuer(asset: &Asset) -> Option<&AccountId> {
+    match asset {
+        Asset::Native => None,
+        Asset::CreditAlphanum4(a) => Some(&a.issuer),
+        Asset::CreditAlphanum12(a) => Some(&a.issuer),
+    }
+}
+
+fn trustline_key(account: &AccountId, asset: &Asset) -> LedgerKey {
+    let asset = match asset {
+        Asset::Native => TrustLineAsset::Native,
+        Asset::CreditAlphanum4(a) => TrustLineAsset::CreditAlphanum4(a.clone()),
+        Asset::CreditAlphanum12(a) => TrustLineAsset::CreditAlphanum12(a.clone()),
+    };
+    LedgerKey::Trustline(LedgerKeyTrustLine {
+        account_id: account.clone(),
+        asset,
+    })
+}
+
+fn get_trustline(ov: &Overlay, account: &AccountId, asset: &Asset) -> Option<TrustLineEntry> {
+    match ov
+        .get(&trustline_key(account, asset))
+        .map(|e| e.entry.data.clone())
+    {
+        Some(LedgerEntryData::Trustline(t)) => Some(t),
+        _ => None,
+    }
+}
+
+fn put_trustline(ov: &mut Overlay, t: TrustLineEntry, seq: u32) {
+    let key = LedgerKey::Trustline(LedgerKeyTrustLine {
+        account_id: t.account_id.clone(),
+        asset: t.asset.clone(),
+    });
+    ov.put(
+        key,
+        StoredEntry {
+            entry: LedgerEntry {
+                last_modified_ledger_seq: seq,
+                data: LedgerEntryData::Trustline(t),
+                ext: LedgerEntryExt::V0,
+            },
+            live_until: None,
+        },
+    );
+}
+
+fn asset_event(
+    network_id: &[u8; 32],
+    asset: &Asset,
+    name: &str,
+    parties: &[&AccountId],
+    amount: i64,
+) -> ContractEvent {
+    let mut topics = vec![sym(name)];
+    topics.extend(
+        parties
+            .iter()
+            .map(|a| ScVal::Address(ScAddress::Account((*a).clone()))),
+    );
+    topics.push(ScVal::String(ScString(
+        asset_name(asset).try_into().expect("asset name fits"),
+    )));
+    ContractEvent {
+        ext: ExtensionPoint::V0,
+        contract_id: Some(ContractId(Hash(sac_id(network_id, asset)))),
+        type_: ContractEventType::Contract,
+        body: ContractEventBody::V0(ContractEventV0 {
+            topics: topics.try_into().expect("at most four topics"),
+            data: i128_val(i128::from(amount)),
+        }),
+    }
+}
+
+fn done(tr: OperationResultTr, ok: bool, events: Vec<ContractEvent>) -> OpOutcome {
+    OpOutcome {
+        result: OperationResult::OpInner(tr),
+        ok,
+        events,
+        soroban: None,
+    }
+}
+
+pub fn apply_op(
+    ov: &mut Overlay,
+    li: &LedgerInfo,
+    source: &AccountId,
+    body: &OperationBody,
+    network_id: &[u8; 32],
+) -> OpOutcome {
+    let seq = li.sequence_number;
+    match body {
+        OperationBody::CreateAccount(op) => {
+            let r = |c| OperationResultTr::CreateAccount(c);
+            if op.starting_balance < 0 || &op.destination == source {
+                return done(r(CreateAccountResult::Malformed), false, vec![]);
+            }
+            if ov.account(&op.destination).is_some() {
+                return done(r(CreateAccountResult::AlreadyExist), false, vec![]);
+            }
+            if op.starting_balance < 2 * i64::from(BASE_RESERVE) {
+                return done(r(CreateAccountResult::LowReserve), false, vec![]);
+            }
+            let mut src = ov.account(source).expect("source checked");
+            if src.balance - min_balance(&src) < op.starting_balance {
+                return done(r(CreateAccountResult::Underfunded), false, vec![]);
+            }
+            src.balance -= op.starting_balance;
+            ov.put_account(src, seq);
+            let entry = new_account(op.destination.clone(), op.starting_balance, seq);
+            ov.put(
+                entry.to_key(),
+                StoredEntry {
+                    entry,
+                    live_until: None,
+                },
+            );
+            let ev = asset_event(
+                network_id,
+                &Asset::Native,
+                "transfer",
+                &[source, &op.destination],
+                op.starting_balance,
+            );
+            done(r(CreateAccountResult::Success), true, vec![ev])
+        }
+        OperationBody::Payment(op) => {
+            let r = |c| OperationResultTr::Payment(c);
+            let dest = op.destination.clone().account_id();
+            if op.amount <= 0 {
+                return done(r(PaymentResult::Malformed), false, vec![]);
+            }
+            if ov.account(&dest).is_none() {
+                return done(r(PaymentResult::NoDestination), false, vec![]);
+            }
+            match issuer(&op.asset) {
+                None => {
+                    let mut src = ov.account(source).expect("source checked");
+                    if src.balance - min_balance(&src) < op.amount {
+                        return done(r(PaymentResult::Underfunded), false, vec![]);
+                    }
+                    if &dest != source {
+                        src.balance -= op.amount;
+                        ov.put_account(src, seq);
+                        let mut d = ov.account(&dest).expect("checked");
+                        d.balance = match d.balance.checked_add(op.amount) {
+                            Some(b) => b,
+                            None => return done(r(PaymentResult::LineFull), false, vec![]),
+                        };
+                        ov.put_account(d, seq);
+                    }
+                    let ev = asset_event(
+                        network_id,
+                        &op.asset,
+                        "transfer",
+                        &[source, &dest],
+                        op.amount,
+                    );
+                    done(r(PaymentResult::Success), true, vec![ev])
+                }
+                Some(iss) => {
+                    if ov.account(iss).is_none() {
+                        return done(r(PaymentResult::NoIssuer), false, vec![]);
+                    }
+                    let from_issuer = source == iss;
+                    let to_issuer = &dest == iss;
+                    if !from_issuer {
+                        let Some(mut t) = get_trustline(ov, source, &op.asset) else {
+                            return done(r(PaymentResult::SrcNoTrust), false, vec![]);
+                        };
+                        if t.flags & AUTHORIZED_FLAG == 0 {
+                            return done(r(PaymentResult::SrcNotAuthorized), false, vec![]);
+                        }
+                        if t.balance < op.amount {
+                            return done(r(PaymentResult::Underfunded), false, vec![]);
+                        }
+                        t.balance -= op.amount;
+                        put_trustline(ov, t, seq);
+                    }
+                    if !to_issuer {
+                        let Some(mut t) = get_trustline(ov, &dest, &op.asset) else {
+                            return done(r(PaymentResult::NoTrust), false, vec![]);
+                        };
+                        if t.flags & AUTHORIZED_FLAG == 0 {
+                            return done(r(PaymentResult::NotAuthorized), false, vec![]);
+                        }
+                        match t.balance.checked_add(op.amount) {
+                            Some(b) if b <= t.limit => t.balance = b,
+                            _ => return done(r(PaymentResult::LineFull), false, vec![]),
+                        }
+                        put_trustline(ov, t, seq);
+                    }
+                    let ev = match (from_issuer, to_issuer) {
+                        (true, false) => {
+                            asset_event(network_id, &op.asset, "mint", &[&dest], op.amount)
+                        }
+                        (false, true) => {
+                            asset_event(network_id, &op.asset, "burn", &[source], op.amount)
+                        }
+                        _ => asset_event(
+                            network_id,
+                            &op.asset,
+                            "transfer",
+                            &[source, &dest],
+                            op.amount,
+                        ),
+                    };
+                    done(r(PaymentResult::Success), true, vec![ev])
+                }
+            }
+        }
+        OperationBody::ChangeTrust(op) => {
+            let r = |c| OperationResultTr::ChangeTrust(c);
+            let asset = match &op.line {
+                ChangeTrustAsset::CreditAlphanum4(a) => Asset::CreditAlphanum4(a.clone()),
+                ChangeTrustAsset::CreditAlphanum12(a) => Asset::CreditAlphanum12(a.clone()),
+                // Native lines are malformed; liquidity pools are not supported here.
+                _ => return done(r(ChangeTrustResult::Malformed), false, vec![]),
+            };
+            let iss = issuer(&asset).expect("credit asset").clone();
+            if &iss == source {
+                return done(r(ChangeTrustResult::Malformed), false, vec![]);
+            }
+            if op.limit < 0 {
+                return done(r(ChangeTrustResult::Malformed), false, vec![]);
+            }
+            let existing = get_trustline(ov, source, &asset);
+            let mut src = ov.account(source).expect("source checked");
+            match existing {
+                Some(mut t) => {
+                    if op.limit == 0 {
+                        if t.balance != 0 {
+                            return done(r(ChangeTrustResult::InvalidLimit), false, vec![]);
+                        }
+                        ov.del(trustline_key(source, &asset));
+                        src.num_sub_entries -= 1;
+                        ov.put_account(src, seq);
+                    } else {
+                        if op.limit < t.balance {
+                            return done(r(ChangeTrustResult::InvalidLimit), false, vec![]);
+                        }
+                        t.limit = op.limit;
+                        put_trustline(ov, t, seq);
+                    }
+                }
+                None => {
+                    if op.limit == 0 {
+                        return done(r(ChangeTrustResult::InvalidLimit), false, vec![]);
+                    }
+                    if ov.account(&iss).is_none() {
+                        return done(r(ChangeTrustResult::NoIssuer), false, vec![]);
+                    }
+                    if src.balance < (3 + i64::from(src.num_sub_entries)) * i64::from(BASE_RESERVE)
+                    {
+                        return done(r(ChangeTrustResult::LowReserve), false, vec![]);
+                    }
+                    src.num_sub_entries += 1;
+                    ov.put_account(src, seq);
+                    let tl_asset = match trustline_key(source, &asset) {
+                        LedgerKey::Trustline(k) => k.asset,
+                        _ => unreachable!(),
+                    };
+                    put_trustline(
+                        ov,
+                        TrustLineEntry {
+                            account_id: source.clone(),
+                            asset: tl_asset,
+                            balance: 0,
+                            limit: op.limit,
+                            flags: AUTHORIZED_FLAG,
+                            ext: TrustLineEntryExt::V0,
+                        },
+                        seq,
+                    );
+                }
+            }
+            done(r(ChangeTrustResult::Success), true, vec![])
+        }
+        _ => OpOutcome {
+            result: OperationResult::OpNotSupported,
+            ok: false,
+            events: vec![],
+            soroban: None,
+        },
+    }
+}
