@@ -179,3 +179,25 @@ fn every_write_extends_storage_ttl() {
         assert_eq!(ttls(), (EXTEND_TO, EXTEND_TO), "after {name}");
     }
 }
+
+#[test]
+fn admin_writes_extend_the_instance_ttl() {
+    const EXTEND_TO: u32 = 120 * 17_280;
+    const STEP: u32 = 100 * 17_280;
+    let s = Setup::with_fee(10);
+    let c = s.client();
+    let ttl = || {
+        s.env
+            .as_contract(&s.contract, || s.env.storage().instance().get_ttl())
+    };
+    assert_eq!(ttl(), EXTEND_TO, "after initialize");
+    let writes: [&dyn Fn(); 2] = [&|| c.update_fee_config(&s.admin, &s.treasury, &20), &|| {
+        c.transfer_admin(&s.admin, &s.admin)
+    }];
+    for write in writes {
+        s.env.ledger().with_mut(|l| l.sequence_number += STEP);
+        assert_eq!(ttl(), EXTEND_TO - STEP);
+        write();
+        assert_eq!(ttl(), EXTEND_TO);
+    }
+}
