@@ -285,7 +285,9 @@ pub fn validate(
             min_inclusion,
         ));
     }
-    let close = node.next_close_time();
+    // Clients set time bounds from their wall clock, so they are checked against the wall clock
+    // even after localnet_advanceTime moved ledger time ahead (a documented deviation).
+    let close = node.next_close_time().min(crate::util::now_unix());
     let tb = match &tx.cond {
         Preconditions::None => None,
         Preconditions::Time(tb) => Some(tb.clone()),
