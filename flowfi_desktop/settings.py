@@ -33,8 +33,8 @@ SCHEMA: tuple[Setting, ...] = (
     Setting(
         "fee_warning_stroops",
         int,
-        1_000_000,
-        "warn in a review when the total fee is above this many stroops (0.1 XLM)",
+        5_000_000,
+        "warn in a review when the total fee is above this many stroops (0.5 XLM)",
     ),
     Setting(
         "keystore_kdf",

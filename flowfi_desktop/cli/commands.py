@@ -143,6 +143,8 @@ def account_fund(ctx: Context, args: argparse.Namespace) -> int:
             f"network {network.name!r} has no friendbot: send it funds from another account"
         )
 
+    ctx.ensure_local(network)
+
     async def go() -> None:
         caller = HttpCaller(
             timeout=float(ctx.settings.get("rpc_timeout_seconds")) * 2,
@@ -157,7 +159,8 @@ def account_fund(ctx: Context, args: argparse.Namespace) -> int:
             )
         finally:
             await caller.close()
-        if reply.status >= 400 and "createAccountAlreadyExist" not in reply.text:
+        already = "already exist" in reply.text.lower() or "AlreadyExist" in reply.text
+        if reply.status >= 400 and not already:
             raise RpcProtocolError(
                 f"friendbot at {network.friendbot_url} refused to fund {entry.address} "
                 f"(HTTP {reply.status})"

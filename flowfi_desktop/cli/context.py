@@ -5,14 +5,16 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from flowfi_desktop.chain.soroban import Soroban
-from flowfi_desktop.errors import InputError, RefusedError
+from flowfi_desktop.errors import InputError, NetworkError, RefusedError
 from flowfi_desktop.keys.accounts import Wallet
 from flowfi_desktop.keys.keystore import KdfParams
 from flowfi_desktop.networks import Network, Networks
@@ -44,7 +46,17 @@ class Console:
     def confirm(self, question: str) -> bool:
         print(f"{question} [y/N] ", end="", file=self.err, flush=True)
         answer = self.stdin.readline()
+        if not self.stdin.isatty():
+            print(answer.strip(), file=self.err, flush=True)  # show the piped answer
         return answer.strip().lower() in ("y", "yes")
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 class PasswordSource:
@@ -93,6 +105,7 @@ class Context:
     console: Console
     passwords: PasswordSource
     _settings: SettingsFile | None = None
+    started: list[Any] = field(default_factory=list)
 
     @classmethod
     def from_args(cls, args: Any, console: Console) -> Context:
@@ -131,9 +144,44 @@ class Context:
             remember_minutes=remember,
         )
 
+    def ensure_local(self, network: Network) -> None:
+        """Starts the bundled local network for this command when `local` is not running."""
+        if network.name != "local":
+            return
+        parts = urlsplit(network.rpc_url)
+        host, port = parts.hostname or "", parts.port or 80
+        if host not in ("127.0.0.1", "localhost") or _port_open(host, port):
+            return
+        try:
+            from flowfi_desktop import localnet
+        except ImportError:  # pragma: no cover - a build without the local network
+            return
+        state = self.data_dir / "localnet"
+        try:
+            process = localnet.start(port, host="127.0.0.1", state_dir=state)
+        except localnet.LocalnetError as exc:
+            raise NetworkError(
+                f"the local network is not running at {network.rpc_url} and could not be "
+                f"started: {exc}"
+            ) from None
+        self.started.append(process)
+        print(
+            f"started the local network at {network.rpc_url} (state in {state}); it stops "
+            "when this command ends (`flowfi-desktop localnet` keeps one running)",
+            file=self.console.err,
+            flush=True,
+        )
+
+    def close(self) -> None:
+        for process in self.started:
+            process.stop()
+        self.started.clear()
+
     def soroban(self, network: Network | None = None) -> Soroban:
+        network = network or self.network
+        self.ensure_local(network)
         return Soroban(
-            network or self.network,
+            network,
             timeout=float(self.settings.get("rpc_timeout_seconds")),
             attempts=int(self.settings.get("rpc_attempts")),
             rate_limit=float(self.settings.get("public_rpc_rate_limit")) or None,

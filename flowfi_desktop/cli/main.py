@@ -177,13 +177,13 @@ def _handler(args: argparse.Namespace) -> Handler:
 
 
 def _run_localnet(args: argparse.Namespace) -> int:
-    try:
-        from flowfi_desktop import localnet  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        print("error: the local network is not available in this build", file=sys.stderr)
+    from flowfi_desktop import localnet
+
+    interval = 1000 if args.ledger_interval_ms is None else args.ledger_interval_ms
+    if not 0 <= args.port <= 65535 or interval < 0:
+        print("error: --port must be 0-65535 and --ledger-interval-ms >= 0", file=sys.stderr)
         return 1
-    result = localnet.run_foreground(args.port, args.ledger_interval_ms, args.state_dir)
-    return int(result or 0)
+    return localnet.run_foreground(args.port, interval, args.state_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -215,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing more was done", file=sys.stderr)
         return 1
+    finally:
+        ctx.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

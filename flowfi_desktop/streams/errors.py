@@ -29,6 +29,29 @@ CONTRACT_ERRORS: dict[int, tuple[str, str]] = {
     14: ("StreamAlreadyPaused", "the stream is paused already"),
 }
 
+#: Errors of the Stellar Asset Contract (soroban-env-host builtin_contracts/contract_error.rs),
+#: which is what the native XLM token and classic-asset tokens are.
+TOKEN_ERRORS: dict[int, tuple[str, str]] = {
+    2: ("OperationNotSupportedError", "the token does not support this operation"),
+    3: ("AlreadyInitializedError", "the token was initialized already"),
+    4: ("UnauthorizedError", "the account is not authorized for this token"),
+    5: ("AuthenticationError", "an authorization for the token transfer is missing"),
+    6: ("AccountMissingError", "an account involved does not exist on this network"),
+    7: ("AccountIsNotClassic", "the account cannot hold this asset"),
+    8: ("NegativeAmountError", "the amount is negative"),
+    9: ("AllowanceError", "the allowance is too small"),
+    10: ("BalanceError", "the balance is too low for this transfer"),
+    11: ("BalanceDeauthorizedError", "the balance is frozen by the asset issuer"),
+    12: ("OverflowError", "the balance would overflow"),
+    13: ("TrustlineMissingError", "the receiving account has no trustline for this asset"),
+    14: (
+        "InsufficientAccountReserve",
+        "the receiving account does not exist or would drop below its XLM reserve (a new "
+        "account must be created with at least 1 XLM first)",
+    ),
+    15: ("TooManyAccountSubentries", "the account has too many subentries"),
+}
+
 _CONTRACT_ERROR = re.compile(r"Error\(\s*Contract\s*,\s*#(\d+)\s*\)")
 
 
@@ -37,9 +60,26 @@ class ContractErrorInfo:
     code: int
     name: str
     words: str
+    #: The contract that raised it when known, and whether it is the stream contract.
+    contract_id: str | None = None
+    from_token: bool = False
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code}): {self.words}"
+        text = f"{self.name} ({self.code}): {self.words}"
+        if self.from_token:
+            text = f"the token contract {self.contract_id} refused: {text}"
+        return text
+
+
+def describe_from(code: int, origin: str | None, stream_contract: str | None) -> ContractErrorInfo:
+    """The error `code` raised by contract `origin` during a call to `stream_contract`."""
+    if origin is None or stream_contract is None or origin == stream_contract:
+        info = describe(code)
+        return ContractErrorInfo(info.code, info.name, info.words, origin)
+    name, words = TOKEN_ERRORS.get(
+        code, (f"ContractError{code}", "an error of that contract (see its documentation)")
+    )
+    return ContractErrorInfo(code, name, words, origin, from_token=True)
 
 
 def describe(code: int) -> ContractErrorInfo:

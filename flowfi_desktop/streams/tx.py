@@ -23,6 +23,7 @@ from stellar_sdk import (
     Account,
     Address,
     Keypair,
+    StrKey,
     TransactionBuilder,
     TransactionEnvelope,
     scval,
@@ -40,7 +41,7 @@ from stellar_sdk.soroban_rpc import (
 from flowfi_desktop.chain.soroban import Soroban
 from flowfi_desktop.errors import RefusedError
 from flowfi_desktop.streams.calls import ContractCall, TokenRef
-from flowfi_desktop.streams.errors import TransactionFailed, describe, failure_from_text
+from flowfi_desktop.streams.errors import TransactionFailed, describe_from, failure_from_text
 from flowfi_desktop.streams.review import (
     Review,
     balance_changes,
@@ -89,9 +90,14 @@ def _build(
     return envelope
 
 
-def _check_simulation(what: str, simulation: SimulateTransactionResponse) -> None:
+def _check_simulation(
+    what: str, simulation: SimulateTransactionResponse, contract_id: str | None = None
+) -> None:
     if simulation.error:
-        raise failure_from_text(f"simulation of {what}", simulation.error)
+        attributed = contract_failure(
+            f"simulation of {what}", simulation.events, contract_id, on_chain=False
+        )
+        raise attributed or failure_from_text(f"simulation of {what}", simulation.error)
     if simulation.restore_preamble is not None:
         raise TransactionFailed(
             f"{what} needs archived contract state restored first; this wallet does not do "
@@ -119,7 +125,7 @@ async def read_call(soroban: Soroban, call: ContractCall) -> Any:
     """Simulates a read-only call and returns its value as Python data."""
     envelope = _build(Account(NULL_ACCOUNT, 0), soroban.network.passphrase, call, [])
     simulation = await soroban.simulate(envelope)
-    _check_simulation(call.function, simulation)
+    _check_simulation(call.function, simulation, call.contract_id)
     assert simulation.results is not None
     return scval.to_native(xdr.SCVal.from_xdr(simulation.results[0].xdr))
 
@@ -137,7 +143,7 @@ async def prepare(
     passphrase = soroban.network.passphrase
     built = _build(account, passphrase, call, [])
     simulation = await soroban.simulate(built)
-    _check_simulation(call.function, simulation)
+    _check_simulation(call.function, simulation, call.contract_id)
     envelope = _assemble_transaction(built, simulation)
     events = decode_diagnostic_events(simulation.events or [])
     others = sorted(
@@ -190,7 +196,7 @@ async def sign(
         op.auth = signed
         # Simulate again with the signed entries: signature checks need resources too.
         simulation = await soroban.simulate(rebuilt)
-        _check_simulation(prepared.call.function, simulation)
+        _check_simulation(prepared.call.function, simulation, prepared.call.contract_id)
         envelope = _assemble_transaction(rebuilt, simulation)
         new_fee = BASE_FEE + int(simulation.min_resource_fee or 0)
         reviewed = prepared.review.total_fee
@@ -219,8 +225,8 @@ def _failure_from_result(what: str, result_xdr: str | None, tx_hash: str) -> Tra
     return TransactionFailed(f"{what} failed on chain ({code}); tx {tx_hash}", tx_hash=tx_hash)
 
 
-def _contract_error_in_diagnostics(diagnostics: list[str] | None) -> int | None:
-    """The u32 of an `Error(Contract, #n)` SCVal found in diagnostic event data/topics."""
+def error_origin(diagnostics: list[str] | None) -> tuple[str | None, int] | None:
+    """(contract id, code) of the first contract error in diagnostic events: where it began."""
     for item in diagnostics or []:
         try:
             event = xdr.DiagnosticEvent.from_xdr(item).event
@@ -232,7 +238,12 @@ def _contract_error_in_diagnostics(diagnostics: list[str] | None) -> int | None:
         for value in [*body.topics, body.data]:
             found = _find_error(value)
             if found is not None:
-                return found
+                origin = (
+                    StrKey.encode_contract(event.contract_id.contract_id.hash)
+                    if event.contract_id is not None
+                    else None
+                )
+                return origin, found
     return None
 
 
@@ -246,6 +257,22 @@ def _find_error(value: xdr.SCVal) -> int | None:
             if found is not None:
                 return found
     return None
+
+
+def contract_failure(
+    what: str,
+    diagnostics: list[str] | None,
+    stream_contract: str | None,
+    *,
+    on_chain: bool,
+    tx_hash: str | None = None,
+) -> TransactionFailed | None:
+    found = error_origin(diagnostics)
+    if found is None:
+        return None
+    info = describe_from(found[1], found[0], stream_contract)
+    where = "failed on chain" if on_chain else "failed"
+    return TransactionFailed(f"{what} {where}: {info}", contract_error=info, tx_hash=tx_hash)
 
 
 def return_value(result_meta_xdr: str | None) -> Any:
@@ -265,6 +292,7 @@ async def submit(
     envelope: TransactionEnvelope,
     *,
     what: str = "transaction",
+    contract_id: str | None = None,
     poll_timeout: float = 60.0,
     poll_interval: float = 0.5,
     try_again_attempts: int = 5,
@@ -284,10 +312,11 @@ async def submit(
             tx_hash=tx_hash,
         )
     if sent.status == SendTransactionStatus.ERROR:
-        code = _contract_error_in_diagnostics(sent.diagnostic_events_xdr)
-        if code is not None:
-            info = describe(code)
-            raise TransactionFailed(f"{what} failed: {info}", contract_error=info, tx_hash=tx_hash)
+        failure = contract_failure(
+            what, sent.diagnostic_events_xdr, contract_id, on_chain=False, tx_hash=tx_hash
+        )
+        if failure is not None:
+            raise failure
         raise _failure_from_result(f"{what} was rejected:", sent.error_result_xdr, tx_hash)
     deadline = time.monotonic() + poll_timeout
     while True:
@@ -295,12 +324,11 @@ async def submit(
         if got.status == GetTransactionStatus.SUCCESS:
             return Outcome(tx_hash, return_value(got.result_meta_xdr), got.ledger)
         if got.status == GetTransactionStatus.FAILED:
-            code = _contract_error_in_diagnostics(got.diagnostic_events_xdr)
-            if code is not None:
-                info = describe(code)
-                raise TransactionFailed(
-                    f"{what} failed on chain: {info}", contract_error=info, tx_hash=tx_hash
-                )
+            failure = contract_failure(
+                what, got.diagnostic_events_xdr, contract_id, on_chain=True, tx_hash=tx_hash
+            )
+            if failure is not None:
+                raise failure
             raise _failure_from_result(what, got.result_xdr, tx_hash)
         if time.monotonic() > deadline:
             raise TransactionFailed(

@@ -377,14 +377,17 @@ def test_another_network_behind_the_url_is_refused(funded_cli: Cli) -> None:
     assert LOCAL_PASSPHRASE in run.err
 
 
-def test_localnet_command_without_the_module(cli: Cli) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("flowfi_desktop.localnet") is not None:
-        pytest.skip("flowfi_desktop.localnet exists; the localnet command is tested with it")
-    run = cli("localnet", "--port", "0")
+@pytest.mark.parametrize(
+    "args", [["--port", "70000"], ["--port", "1", "--ledger-interval-ms", "-5"]]
+)
+def test_localnet_command_bad_values(cli: Cli, args: list[str]) -> None:
+    run = cli("localnet", *args)
     assert run.code == 1
-    assert "not available" in run.err
+    assert "--port must be" in run.err
+
+
+def test_localnet_command_usage_error(cli: Cli) -> None:
+    assert cli("localnet", "--port", "eighty").code == 2
 
 
 def test_account_list_json_shape(funded_cli: Cli) -> None:

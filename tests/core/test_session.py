@@ -37,7 +37,7 @@ def test_remembered_unlock_skips_the_password(
     assert first.asked == 1
     stored = next(iter(memory_keyring.store.values()))
     assert "password1" not in stored  # the derived key is kept, not the password
-    second = Prompt("wrong password")
+    second = Prompt("incorrect-pw-9")
     assert wallet.signer("a", second).secret == SECRET
     assert second.asked == 0
 
@@ -58,7 +58,7 @@ def test_expired_unlock_asks_again(tmp_path: Path, memory_keyring: MemoryKeyring
     wallet = Wallet(path, kdf=FAST_KDF, remember_minutes=0)
     wallet.signer("a", Prompt("password1"))
     with pytest.raises(WrongPassword):
-        wallet.signer("a", Prompt("wrong password"))
+        wallet.signer("a", Prompt("incorrect-pw-9"))
     assert memory_keyring.store == {}  # the expired entry was removed
 
 
