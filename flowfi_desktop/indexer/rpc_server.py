@@ -196,12 +196,13 @@ class LocalRpc:
             if data is None or data.contract != contract:
                 continue
             if data.key.type == xdr.SCValType.SCV_LEDGER_KEY_CONTRACT_INSTANCE:
-                storage = scval.to_map(
-                    {
-                        scval.to_vec([scval.to_symbol("StreamCounter")]): scval.to_uint64(
-                            self.history.model.counter
+                storage = xdr.SCMap(
+                    [
+                        xdr.SCMapEntry(
+                            scval.to_vec([scval.to_symbol("StreamCounter")]),
+                            scval.to_uint64(self.history.model.counter),
                         )
-                    }
+                    ]
                 )
                 instance = xdr.SCVal(
                     type=xdr.SCValType.SCV_CONTRACT_INSTANCE,
@@ -210,7 +211,7 @@ class LocalRpc:
                             type=xdr.ContractExecutableType.CONTRACT_EXECUTABLE_WASM,
                             wasm_hash=xdr.Hash(bytes(32)),
                         ),
-                        storage=storage.map,
+                        storage=storage,
                     ),
                 )
                 entries.append(

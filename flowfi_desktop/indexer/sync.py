@@ -101,6 +101,7 @@ class Indexer:
         self._nudged = asyncio.Event()
         self._fast_until = 0.0
         self._invalid_seen: dict[str, int] = {}
+        self._oldest = 0
 
     def close(self) -> None:
         self.writer.close()
@@ -133,7 +134,9 @@ class Indexer:
             if attempts is not None and attempt >= attempts:
                 self._status("failed", f"{failure}; gave up after {attempt} attempts")
                 raise failure
-            self._status("retrying", f"{failure}; retrying in {delay:.1f} s")
+            self._status(
+                "retrying", f"{failure}; attempt {attempt} failed, retrying in {delay:.1f} s"
+            )
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.config.retry_max)
 
@@ -159,6 +162,7 @@ class Indexer:
             self._network_checked = True
         latest = int(health["latestLedger"])
         oldest = int(health.get("oldestLedger", 0))
+        self._oldest = oldest
         retention = health.get("ledgerRetentionWindow")
         state = self.writer.status()
         report.latest_ledger = latest
@@ -184,7 +188,7 @@ class Indexer:
             cursor = self.writer.status().cursor
             if cursor is None:
                 cursor = max_cursor(first - 1)
-        elif cursor_ledger(cursor) < oldest:
+        elif needs_gap(cursor, oldest):
             cl = cursor_ledger(cursor)
             # A cursor that ends ledger cl has seen all of it; a mid-ledger cursor has not.
             missing_from = cl + 1 if cursor == max_cursor(cl) else cl
@@ -232,7 +236,7 @@ class Indexer:
                 )
                 if tries is not None and seen > max(tries, self.config.invalid_xdr_attempts):
                     raise
-                self._status("retrying", f"{error}; asking again")
+                self._status("retrying", f"{error}; asking again (attempt {seen})")
                 await asyncio.sleep(min(self.config.retry_initial * seen, self.config.retry_max))
                 continue
             for event_id in accept:
@@ -274,14 +278,21 @@ class Indexer:
         return later
 
     async def _fetch_page(self, cursor: str, tries: int | None) -> Any:
-        params = {
-            "filters": [{"type": "contract", "contractIds": [self.contract_id]}],
-            "pagination": {"cursor": cursor, "limit": self.config.page_limit},
-        }
         delay = self.config.retry_initial
         attempt = 0
         while True:
             attempt += 1
+            params: dict[str, Any] = {
+                "filters": [{"type": "contract", "contractIds": [self.contract_id]}],
+                "pagination": {"limit": self.config.page_limit},
+            }
+            ledger = cursor_ledger(cursor)
+            if cursor == max_cursor(ledger) and ledger < self._oldest:
+                # "After all of ledger oldest-1" (a fresh start, or right after a gap): the RPC
+                # only takes cursors inside its range, so ask from the ledger instead.
+                params["startLedger"] = ledger + 1
+            else:
+                params["pagination"]["cursor"] = cursor
             try:
                 result = await self._call("getEvents", params, tries)
                 return parse_page(result, self.contract_id, cursor)
@@ -295,13 +306,16 @@ class Indexer:
                 if isinstance(health, dict) and isinstance(health.get("latestLedger"), int):
                     if health["latestLedger"] < ours:
                         raise _Behind(health["latestLedger"], ours) from error
-                    if int(health.get("oldestLedger", 0)) > ours:
+                    self._oldest = int(health.get("oldestLedger", 0))
+                    if needs_gap(cursor, self._oldest):
                         raise _OutOfRange from error
                 failure = error
             if tries is not None and attempt >= tries:
                 self._status("failed", f"{failure}; gave up after {attempt} attempts")
                 raise failure
-            self._status("retrying", f"{failure}; retrying in {delay:.1f} s")
+            self._status(
+                "retrying", f"{failure}; attempt {attempt} failed, retrying in {delay:.1f} s"
+            )
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.config.retry_max)
 
@@ -336,7 +350,10 @@ class Indexer:
                 except (NetworkError, OSError, ValueError) as error:
                     if tries is not None and attempt >= tries:
                         raise
-                    self._status("retrying", f"reading chain state failed ({error}); retrying")
+                    self._status(
+                        "retrying",
+                        f"reading chain state failed ({error}); attempt {attempt}, retrying",
+                    )
                     await asyncio.sleep(self.config.retry_initial)
         resume = max_cursor(oldest - 1)
         self.writer.record_gap_and_rebuild(
@@ -394,3 +411,9 @@ class Indexer:
 
 class _OutOfRange(Exception):
     pass
+
+
+def needs_gap(cursor: str, oldest: int) -> bool:
+    """Whether events after ``cursor`` are partly gone from an RPC whose oldest is ``oldest``."""
+    ledger = cursor_ledger(cursor)
+    return ledger < oldest - 1 or (ledger == oldest - 1 and cursor != max_cursor(ledger))
