@@ -32,6 +32,13 @@ def test_stream_life_in_native_xlm(
     native = Asset.native().contract_id(PASSPHRASE)
     a0, b0 = xlm_balance(url, sender.public_key), xlm_balance(url, recipient.public_key)
     fees = {sender.public_key: 0, recipient.public_key: 0}
+    srv = SorobanServer(url)
+
+    def held() -> int:
+        entry = srv.get_sac_balance(stream_contract, Asset.native(), PASSPHRASE).balance_entry
+        return 0 if entry is None else int(entry.amount)
+
+    held0 = held()
 
     def call(fn: str, args: list[xdr.SCVal], who: Keypair) -> tuple[object, str]:
         value, tx_hash = invoke(url, stream_contract, fn, args, who)
@@ -107,10 +114,8 @@ def test_stream_life_in_native_xlm(
     )
     # Every fee is a real Soroban fee (inclusion 100 + resources, less the refund).
     assert all(f > 100 for f in fees.values())
-    # Nothing is left in the contract for this stream's token.
-    srv = SorobanServer(url)
-    left = srv.get_sac_balance(stream_contract, Asset.native(), PASSPHRASE)
-    assert left.balance_entry is None or int(left.balance_entry.amount) == 0
+    # The contract holds nothing more for this stream.
+    assert held() == held0
     stream = read(url, stream_contract, "get_stream", [scval.to_uint64(stream_id)], sender)
     assert isinstance(stream, dict)
     assert stream["withdrawn_amount"] == withdrawn + payout
