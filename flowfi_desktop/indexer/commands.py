@@ -1,0 +1,332 @@
+"""The indexer's CLI commands as library functions (``flowfi_desktop/cli`` wires them).
+
+- ``sync(target, follow=...)``: ``flowfi-desktop sync [--follow]``
+- ``stream_list(...)``: ``stream list [--account NAME | --all] [--role ...] [--json]``
+- ``stream_show(...)``: ``stream show ID [--json]``
+- ``export_csv(...)``: ``export csv --out FILE [--account NAME]``
+- ``verify(target)``: compare every indexed stream with chain storage
+
+Rows follow the JSON shapes of shared/specs/cli.md: amounts are decimal strings of base units,
+times Unix seconds, ``claimable`` computed at the current time from the indexed state.
+Errors: ``InputError`` (exit 1) for an unknown stream, ``NetworkError`` (exit 3) when the RPC
+fails, ``RefusedError`` (exit 1) when the RPC serves another network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from flowfi_desktop.errors import InputError
+from flowfi_desktop.indexer.chain_state import ChainStateReader
+from flowfi_desktop.indexer.notify import Listener, Notifier
+from flowfi_desktop.indexer.rpc_port import RpcCaller, indexer_rpc
+from flowfi_desktop.indexer.state import StreamState
+from flowfi_desktop.indexer.sync import Indexer, SyncConfig, SyncReport
+from flowfi_desktop.indexer.verify import VerifyReport, verify_streams
+from flowfi_desktop.indexer.writer import ensure_contract
+from flowfi_desktop.store.db import Store, open_store
+from flowfi_desktop.store.models import Contract, Network, StreamEvent
+from flowfi_desktop.store.models import Stream as StreamRow
+
+INDEX_FILE = "index.sqlite3"
+
+
+def index_path(data_dir: Path) -> Path:
+    """Where the index lives inside the data dir."""
+    return Path(data_dir) / INDEX_FILE
+
+
+@dataclass(frozen=True)
+class IndexTarget:
+    """What to index: the CLI fills it from --data-dir, --network and the network's settings."""
+
+    db_path: Path
+    network: str
+    passphrase: str
+    rpc_url: str
+    contract_id: str
+    start_ledger: int | None = None  # the deploy ledger, when known
+
+
+def _open(target: IndexTarget) -> tuple[Store, int]:
+    store = open_store(target.db_path)
+    ref = ensure_contract(
+        store,
+        target.network,
+        target.passphrase,
+        target.contract_id,
+        rpc_url=target.rpc_url,
+        start_ledger=target.start_ledger,
+    )
+    return store, ref
+
+
+async def sync(
+    target: IndexTarget,
+    *,
+    follow: bool = False,
+    stop: asyncio.Event | None = None,
+    on_notification: Listener | None = None,
+    rpc: RpcCaller | None = None,
+    config: SyncConfig | None = None,
+    indexer_ready: Callable[[Indexer], None] | None = None,
+) -> SyncReport | None:
+    """Indexes up to the latest ledger (``follow``: keeps following until ``stop``).
+
+    Uses getHealth, getNetwork and getEvents; only after a gap (history older than the RPC
+    keeps) does it read stream entries with getLedgerEntries. ``indexer_ready`` receives the
+    running ``Indexer`` (e.g. to call ``nudge()`` after sending a transaction)."""
+    store, ref = _open(target)
+    client = None
+    if rpc is None:
+        rpc = client = indexer_rpc(target.rpc_url)
+    notifier = Notifier()
+    if on_notification is not None:
+        notifier.subscribe(on_notification)
+    indexer = Indexer(
+        store,
+        ref,
+        rpc,
+        passphrase=target.passphrase,
+        notifier=notifier,
+        config=config,
+        chain_reader=ChainStateReader(rpc, target.contract_id),
+    )
+    if indexer_ready is not None:
+        indexer_ready(indexer)
+    try:
+        if follow:
+            await indexer.follow(stop)
+            return None
+        return await indexer.sync_once()
+    finally:
+        indexer.close()
+        if client is not None:
+            await client.close()
+        store.close()
+
+
+async def verify(target: IndexTarget, *, rpc: RpcCaller | None = None) -> VerifyReport:
+    """Syncs, then compares every indexed stream with its on-chain state."""
+    store, ref = _open(target)
+    client = None
+    if rpc is None:
+        rpc = client = indexer_rpc(target.rpc_url)
+    reader = ChainStateReader(rpc, target.contract_id)
+    indexer = Indexer(store, ref, rpc, passphrase=target.passphrase, chain_reader=reader)
+    try:
+        return await verify_streams(store, ref, reader, indexer)
+    finally:
+        indexer.close()
+        if client is not None:
+            await client.close()
+        store.close()
+
+
+# ---------------------------------------------------------------------- reads
+
+
+def _contract_ref(store: Store, network: str, contract_id: str) -> int | None:
+    with store.session() as session:
+        return session.scalar(
+            select(Contract.id)
+            .join(Network, Network.id == Contract.network_id)
+            .where(Network.name == network, Contract.contract_id == contract_id)
+        )
+
+
+def _state(row: StreamRow) -> StreamState:
+    return StreamState(
+        stream_id=row.stream_id,
+        sender=row.sender,
+        recipient=row.recipient,
+        token_address=row.token_address,
+        rate_per_second=row.rate_per_second,
+        deposited_amount=row.deposited_amount,
+        withdrawn_amount=row.withdrawn_amount,
+        start_time=row.start_time,
+        last_update_time=row.last_update_time,
+        is_active=row.is_active,
+        paused=row.paused,
+        paused_at=row.paused_at,
+        status=row.status,
+    )
+
+
+def stream_json(row: StreamRow, now: int) -> dict[str, Any]:
+    """One stream in the CLI's JSON shape (``stream show`` / items of ``stream list``)."""
+    state = _state(row)
+    return {
+        "id": row.stream_id,
+        "sender": row.sender,
+        "recipient": row.recipient,
+        "token": row.token_address,
+        "rate_per_second": str(row.rate_per_second),
+        "deposited": str(row.deposited_amount),
+        "withdrawn": str(row.withdrawn_amount),
+        "start_time": row.start_time,
+        "last_update_time": row.last_update_time,
+        "status": row.status,
+        "claimable": str(state.claimable(now)),
+        "end_time": state.end_time(now),
+    }
+
+
+def stream_list(
+    db_path: Path,
+    network: str,
+    contract_id: str,
+    *,
+    accounts: list[str] | None = None,
+    role: str | None = None,
+    now: int | None = None,
+) -> list[dict[str, Any]]:
+    """Streams where one of ``accounts`` is sender or recipient (``None``: every stream,
+    ``--all``); ``role``: ``incoming`` (accounts receive) or ``outgoing`` (accounts send)."""
+    if role not in (None, "incoming", "outgoing"):
+        raise InputError(f"--role must be incoming or outgoing, not {role!r}")
+    now = int(time.time()) if now is None else now
+    store = open_store(db_path)
+    try:
+        ref = _contract_ref(store, network, contract_id)
+        if ref is None:
+            return []
+        query = select(StreamRow).where(StreamRow.contract_ref == ref)
+        if accounts is not None:
+            incoming = StreamRow.recipient.in_(accounts)
+            outgoing = StreamRow.sender.in_(accounts)
+            query = query.where(
+                incoming
+                if role == "incoming"
+                else outgoing
+                if role == "outgoing"
+                else or_(incoming, outgoing)
+            )
+        elif role is not None:
+            raise InputError("--role needs accounts (--account NAME or the wallet's accounts)")
+        with store.session() as session:
+            rows = session.scalars(query.order_by(StreamRow.stream_id)).all()
+            return [stream_json(row, now) for row in rows]
+    finally:
+        store.close()
+
+
+def stream_show(
+    db_path: Path, network: str, contract_id: str, stream_id: int, *, now: int | None = None
+) -> dict[str, Any]:
+    now = int(time.time()) if now is None else now
+    store = open_store(db_path)
+    try:
+        ref = _contract_ref(store, network, contract_id)
+        with store.session() as session:
+            row = session.get(StreamRow, (ref, stream_id)) if ref is not None else None
+            if row is None:
+                raise InputError(
+                    f"stream {stream_id} is not in the index of {network}; run `sync` first "
+                    "or check the id"
+                )
+            return stream_json(row, now)
+    finally:
+        store.close()
+
+
+CSV_COLUMNS = (
+    "event_id",
+    "ledger",
+    "time",
+    "time_utc",
+    "tx_hash",
+    "type",
+    "stream_id",
+    "sender",
+    "recipient",
+    "token",
+    "amount",
+    "fields",
+)
+# The main amount of each event type (base units).
+_AMOUNT_FIELD = {
+    "stream_created": "deposited_amount",
+    "stream_topped_up": "amount",
+    "tokens_withdrawn": "amount",
+    "stream_cancelled": "refunded_amount",
+    "stream_completed": "total_withdrawn",
+    "fee_collected": "fee_amount",
+}
+
+
+def export_csv(
+    db_path: Path,
+    network: str,
+    contract_id: str,
+    out: Path,
+    *,
+    accounts: list[str] | None = None,
+) -> int:
+    """Writes the events of the streams involving ``accounts`` (``None``: all) to ``out`` as
+    CSV, oldest first; returns the number of rows. Amounts are integers of base units."""
+    store = open_store(db_path)
+    try:
+        ref = _contract_ref(store, network, contract_id)
+        with store.session() as session:
+            streams: dict[int, StreamRow] = {}
+            if ref is not None:
+                query = select(StreamRow).where(StreamRow.contract_ref == ref)
+                if accounts is not None:
+                    query = query.where(
+                        or_(StreamRow.sender.in_(accounts), StreamRow.recipient.in_(accounts))
+                    )
+                streams = {row.stream_id: row for row in session.scalars(query)}
+            events = (
+                session.scalars(
+                    select(StreamEvent)
+                    .where(StreamEvent.contract_ref == ref)
+                    .order_by(StreamEvent.id)
+                    .execution_options(yield_per=5_000)
+                )
+                if ref is not None
+                else iter(())
+            )
+            count = 0
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with out.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(CSV_COLUMNS)
+                for event in events:
+                    stream = streams.get(event.stream_id) if event.stream_id is not None else None
+                    if accounts is not None and stream is None:
+                        continue
+                    fields = json.loads(event.fields) if event.fields else {}
+                    amount_field = _AMOUNT_FIELD.get(event.type)
+                    writer.writerow(
+                        (
+                            event.id,
+                            event.ledger,
+                            event.close_time,
+                            datetime.fromtimestamp(event.close_time, UTC).strftime(
+                                "%Y-%m-%dT%H:%M:%SZ"
+                            ),
+                            event.tx_hash,
+                            event.type,
+                            "" if event.stream_id is None else event.stream_id,
+                            stream.sender if stream else fields.get("sender", ""),
+                            stream.recipient if stream else fields.get("recipient", ""),
+                            stream.token_address if stream else fields.get("token", ""),
+                            fields.get(amount_field, "") if amount_field else "",
+                            event.fields or "",
+                        )
+                    )
+                    count += 1
+            return count
+    finally:
+        store.close()
