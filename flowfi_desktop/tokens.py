@@ -83,7 +83,9 @@ class TokenCache:
 
 
 def _read(contract_id: str, function: str, args: list[Any] | None = None) -> ContractCall:
-    return ContractCall(contract_id, function, args or [], None, function, read_only=True)
+    return ContractCall(
+        contract_id, function, args or [], None, function, read_only=True, kind="token"
+    )
 
 
 async def token_info(soroban: Soroban, contract_id: str, cache: TokenCache | None) -> TokenInfo:
@@ -115,7 +117,12 @@ async def balance(soroban: Soroban, token_id: str, address: str) -> int:
     """The token balance of `address` (a G account or C contract) in base units."""
     if address.startswith("G"):
         parse_account(address)
-    value = await read_call(soroban, _read(token_id, "balance", [scval.to_address(address)]))
+    try:
+        value = await read_call(soroban, _read(token_id, "balance", [scval.to_address(address)]))
+    except TransactionFailed as exc:
+        if exc.contract_error is not None and exc.contract_error.name == "TrustlineMissingError":
+            return 0  # an account without a trustline holds none of the asset
+        raise
     if not isinstance(value, int):
         raise UnknownToken(f"token {token_id} answered balance() with {type(value).__name__}")
     return value

@@ -64,4 +64,4 @@ async def run_write(
     unlocked = ctx.wallet.unlock(ctx.passwords)
     keypairs: dict[str, Keypair] = {a: unlocked.keypair(by_address[a].name) for a in needed}
     envelope = await sign(soroban, prepared, keypairs)
-    return await submit(soroban, envelope, what=call.function, contract_id=call.contract_id)
+    return await submit(soroban, envelope, what=call.function, contract_id=call.stream_contract)

@@ -41,6 +41,12 @@ class ContractCall:
     #: Structured facts for the review (amounts in base units, ids, durations).
     facts: dict[str, Any] = field(default_factory=dict)
     read_only: bool = False
+    #: "stream" for the stream contract's functions, "token" for calls to a token contract.
+    kind: str = "stream"
+
+    @property
+    def stream_contract(self) -> str | None:
+        return self.contract_id if self.kind == "stream" else None
 
 
 def check_stream_id(value: int) -> int:

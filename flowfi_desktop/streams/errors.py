@@ -43,7 +43,7 @@ TOKEN_ERRORS: dict[int, tuple[str, str]] = {
     10: ("BalanceError", "the balance is too low for this transfer"),
     11: ("BalanceDeauthorizedError", "the balance is frozen by the asset issuer"),
     12: ("OverflowError", "the balance would overflow"),
-    13: ("TrustlineMissingError", "the receiving account has no trustline for this asset"),
+    13: ("TrustlineMissingError", "the account has no trustline for this asset"),
     14: (
         "InsufficientAccountReserve",
         "the receiving account does not exist or would drop below its XLM reserve (a new "
@@ -67,15 +67,18 @@ class ContractErrorInfo:
     def __str__(self) -> str:
         text = f"{self.name} ({self.code}): {self.words}"
         if self.from_token:
-            text = f"the token contract {self.contract_id} refused: {text}"
+            text = f"the token contract {self.contract_id or ''} refused: {text}".replace("  ", " ")
         return text
 
 
 def describe_from(code: int, origin: str | None, stream_contract: str | None) -> ContractErrorInfo:
-    """The error `code` raised by contract `origin` during a call to `stream_contract`."""
-    if origin is None or stream_contract is None or origin == stream_contract:
+    """The error `code` raised by contract `origin`; stream names only for the stream contract.
+
+    `stream_contract` is None when the call went to a token, not to a stream contract.
+    """
+    if stream_contract is not None and origin in (None, stream_contract):
         info = describe(code)
-        return ContractErrorInfo(info.code, info.name, info.words, origin)
+        return ContractErrorInfo(info.code, info.name, info.words, stream_contract)
     name, words = TOKEN_ERRORS.get(
         code, (f"ContractError{code}", "an error of that contract (see its documentation)")
     )

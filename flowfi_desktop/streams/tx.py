@@ -125,7 +125,7 @@ async def read_call(soroban: Soroban, call: ContractCall) -> Any:
     """Simulates a read-only call and returns its value as Python data."""
     envelope = _build(Account(NULL_ACCOUNT, 0), soroban.network.passphrase, call, [])
     simulation = await soroban.simulate(envelope)
-    _check_simulation(call.function, simulation, call.contract_id)
+    _check_simulation(call.function, simulation, call.stream_contract)
     assert simulation.results is not None
     return scval.to_native(xdr.SCVal.from_xdr(simulation.results[0].xdr))
 
@@ -143,7 +143,7 @@ async def prepare(
     passphrase = soroban.network.passphrase
     built = _build(account, passphrase, call, [])
     simulation = await soroban.simulate(built)
-    _check_simulation(call.function, simulation, call.contract_id)
+    _check_simulation(call.function, simulation, call.stream_contract)
     envelope = _assemble_transaction(built, simulation)
     events = decode_diagnostic_events(simulation.events or [])
     others = sorted(
@@ -196,7 +196,7 @@ async def sign(
         op.auth = signed
         # Simulate again with the signed entries: signature checks need resources too.
         simulation = await soroban.simulate(rebuilt)
-        _check_simulation(prepared.call.function, simulation, prepared.call.contract_id)
+        _check_simulation(prepared.call.function, simulation, prepared.call.stream_contract)
         envelope = _assemble_transaction(rebuilt, simulation)
         new_fee = BASE_FEE + int(simulation.min_resource_fee or 0)
         reviewed = prepared.review.total_fee
@@ -222,7 +222,17 @@ def _failure_from_result(what: str, result_xdr: str | None, tx_hash: str) -> Tra
                 code += f" / {ops[0].tr.invoke_host_function_result.code.name}"
         except (ValueError, TypeError, AttributeError, IndexError):
             pass
-    return TransactionFailed(f"{what} failed on chain ({code}); tx {tx_hash}", tx_hash=tx_hash)
+    hint = ""
+    if "RESOURCE_LIMIT_EXCEEDED" in code or "ENTRY_ARCHIVED" in code:
+        hint = (
+            "; the contract's state changed between the simulation and the ledger (time passed "
+            "or another transaction landed): run the command again to simulate afresh"
+        )
+    elif "txBAD_SEQ" in code:
+        hint = "; another transaction from this account landed first: run the command again"
+    return TransactionFailed(
+        f"{what} failed on chain ({code}){hint}; tx {tx_hash}", tx_hash=tx_hash
+    )
 
 
 def error_origin(diagnostics: list[str] | None) -> tuple[str | None, int] | None:

@@ -14,6 +14,7 @@ from flowfi_desktop.streams.calls import TokenRef
 from flowfi_desktop.streams.errors import (
     CONTRACT_ERRORS,
     describe,
+    describe_from,
     failure_from_text,
     find_contract_error,
 )
@@ -263,3 +264,14 @@ def test_return_value_of_a_real_p23_transaction(shared_dir: Path) -> None:
     fixture = shared_dir / "fixtures" / "stellar-rpc" / "transaction_response_p23.json"
     doc = json.loads(fixture.read_text())
     assert return_value(doc["result"]["resultMetaXdr"]) == 3
+
+
+def test_errors_are_named_by_the_contract_that_raised_them() -> None:
+    stream, token = CONTRACT, TOKEN.contract_id
+    assert describe_from(12, stream, stream).name == "StreamPaused"
+    assert describe_from(12, None, stream).name == "StreamPaused"
+    raised_by_token = describe_from(14, token, stream)
+    assert raised_by_token.name == "InsufficientAccountReserve"
+    assert raised_by_token.from_token
+    assert token in str(raised_by_token)
+    assert describe_from(10, token, None).name == "BalanceError"  # a call to the token itself

@@ -18,6 +18,7 @@ from flowfi_desktop.streams.errors import TransactionFailed
 from flowfi_desktop.streams.tx import submit
 
 NETWORK = BUILTIN["local"]
+STREAM = StrKey.encode_contract(bytes(32))  # the contract that raises the errors below
 KEY = Keypair.from_raw_ed25519_seed(bytes(range(32)))
 
 
@@ -124,7 +125,7 @@ def test_error_with_a_contract_error_names_it() -> None:
         }
     )
     with pytest.raises(TransactionFailed, match=r"StreamPaused \(12\): the stream is paused"):
-        run(submit(soroban, envelope(), what="withdraw"))
+        run(submit(soroban, envelope(), what="withdraw", contract_id=STREAM))
 
 
 def _failed_result() -> str:
@@ -153,7 +154,7 @@ def test_failed_on_chain_names_the_contract_error() -> None:
         }
     )
     with pytest.raises(TransactionFailed, match=r"StreamInactive \(4\)"):
-        run(submit(soroban, envelope(), what="cancel_stream"))
+        run(submit(soroban, envelope(), what="cancel_stream", contract_id=STREAM))
 
 
 def test_never_lands_is_reported_not_resent() -> None:
@@ -177,3 +178,19 @@ def test_garbage_answer_shape_is_a_protocol_error() -> None:
 
 
 Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def test_an_error_raised_inside_the_token_is_named_as_the_token_s() -> None:
+    soroban, _ = script(
+        {
+            "sendTransaction": [
+                {"status": "ERROR", "hash": "x", "diagnosticEventsXdr": [error_event(13)]}
+            ]
+        }
+    )
+    other_stream = StrKey.encode_contract(bytes(range(32)))
+    with pytest.raises(TransactionFailed) as info:
+        run(submit(soroban, envelope(), what="withdraw", contract_id=other_stream))
+    assert "the token contract" in str(info.value)
+    assert "TrustlineMissingError (13)" in str(info.value)
+    assert "StreamNotPaused" not in str(info.value)

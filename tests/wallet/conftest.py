@@ -36,6 +36,18 @@ def fund(friendbot_url: str, address: str) -> None:
     assert reply.status_code == 200, reply.text
 
 
+def advance_time(localnet: Localnet, seconds: int) -> None:
+    """Closes a ledger `seconds` later (localnet's ledger control)."""
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "localnet_advanceTime",
+        "params": {"seconds": seconds},
+    }
+    answer = httpx.post(localnet.rpc_url, json=body, timeout=30).json()
+    assert "result" in answer, answer
+
+
 def skip_without_localnet() -> None:
     try:
         ln.find_binary()

@@ -15,7 +15,7 @@ from flowfi_desktop.networks import LOCAL_PASSPHRASE, TESTNET_PASSPHRASE
 from flowfi_desktop.streams import calls
 from flowfi_desktop.streams.tx import read_call
 from tests.core.cli_helpers import Cli, fast_settings
-from tests.wallet.conftest import Localnet, fund
+from tests.wallet.conftest import Localnet, advance_time, fund
 
 pytestmark = pytest.mark.localnet
 XLM = 10_000_000
@@ -128,12 +128,18 @@ def test_stream_lifecycle(cli: Cli, localnet: Localnet) -> None:
     assert topped.code == 0, topped.err
     assert stream_state(localnet, stream_id)["deposited_amount"] == 100 * XLM + 5_000_000
 
+    nothing_yet = cli("stream", "withdraw", str(stream_id), "--account", "bob", "--yes")
+    if nothing_yet.code != 0:  # the same second as the creation: nothing has accrued
+        assert nothing_yet.code == 4
+        assert "InvalidAmount (1)" in nothing_yet.err
+    advance_time(localnet, 3600)
+    rate = stream_state(localnet, stream_id)["rate_per_second"]
     bob_before = xlm_balance(cli, "bob")
     withdrawn = cli("stream", "withdraw", str(stream_id), "--account", "bob", "--yes", "--json")
     assert withdrawn.code == 0, withdrawn.err
     amount = int(withdrawn.json()["amount"])  # type: ignore[index]
-    assert amount > 0
-    assert stream_state(localnet, stream_id)["withdrawn_amount"] == amount
+    assert amount >= rate * 3600
+    assert stream_state(localnet, stream_id)["withdrawn_amount"] >= amount
     assert xlm_balance(cli, "bob") < bob_before + amount  # minus the fee bob paid
     assert xlm_balance(cli, "bob") > bob_before + amount - XLM
 
@@ -152,8 +158,11 @@ def test_stream_lifecycle(cli: Cli, localnet: Localnet) -> None:
     assert resumed.code == 0, resumed.err
     assert int(resumed.json()["new_end_time"]) > 0  # type: ignore[index]
 
+    # Let something accrue, so the recipient's payout is in the simulation as on chain.
+    advance_time(localnet, 60)
     cancelled = cli("stream", "cancel", str(stream_id), "--account", "alice", "--yes", "--json")
     assert cancelled.code == 0, cancelled.err
+    assert f"bob ({address(cli, 'bob')}): +" in cancelled.err
     assert stream_state(localnet, stream_id)["status"] is not None
     twice = cli("stream", "cancel", str(stream_id), "--account", "alice", "--yes")
     assert twice.code == 4
