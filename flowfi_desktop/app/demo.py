@@ -58,6 +58,7 @@ def populate(
     seed: int = 7,
     mine_share: float = 0.5,
     span: int = 30 * 86_400,
+    token_meta: dict[str, tuple[str, int]] | None = None,
 ) -> DemoIndex:
     """Writes ``n_streams`` streams created over the ``span`` seconds before ``now`` (about
     ``mine_share`` of them with one of ``mine`` as sender or recipient), with their events."""
@@ -116,6 +117,12 @@ def populate(
         ).lastrowid
     )
     assert network_id is not None
+    for address, (symbol, decimals) in (token_meta or {}).items():
+        connection.execute(
+            "INSERT OR IGNORE INTO tokens (network_id, address, symbol, name, decimals, "
+            "fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (network_id, address, symbol, symbol, decimals, now),
+        )
     ref = connection.execute(
         "INSERT INTO contracts (network_id, contract_id, start_ledger) VALUES (?, ?, ?)",
         (network_id, contract_id, _ledger(t0, t0)),

@@ -12,12 +12,42 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from flowfi_desktop import APP_ID, APP_NAME, __version__
+from flowfi_desktop.app.session import AppSession
 from flowfi_desktop.logs import setup_logging
 from flowfi_desktop.paths import data_dir as resolve_data_dir
+from flowfi_desktop.ui import tasks, theme
+from flowfi_desktop.ui.bridge import Bridge
 from flowfi_desktop.ui.crash import install_crash_handlers
 from flowfi_desktop.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+
+
+def make_app() -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    theme.setup_high_dpi()
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(theme.app_icon())
+    return app
+
+
+def build_window(
+    data_dir: Path, log_path: Path | None = None, *, tray: bool = True
+) -> tuple[MainWindow, AppSession, Bridge]:
+    """The session, its bridge and the window (not shown, not started)."""
+    session = AppSession(data_dir)
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        theme.apply_theme(app, str(session.prefs.get("theme")))
+    bridge = Bridge()
+    bridge.attach(session.events.subscribe)
+    window = MainWindow(session, bridge, log_path=log_path, tray=tray)
+    return window, session, bridge
 
 
 def run_gui(
@@ -25,21 +55,18 @@ def run_gui(
     quit_after: float | None = None,
     data_dir: Path | None = None,
 ) -> int:
-    log_path = setup_logging(resolve_data_dir(data_dir) / "logs")
+    folder = resolve_data_dir(data_dir)
+    log_path = setup_logging(folder / "logs")
     install_crash_handlers(log_path)
     log.info("%s %s starting", APP_NAME, __version__)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    app.setApplicationName(APP_NAME)
-    app.setApplicationVersion(__version__)
-    app.setDesktopFileName(APP_ID)
-
-    window = MainWindow()
+    app = make_app()
+    window, _session, _bridge = build_window(folder, log_path)
     window.show()
 
     def finish() -> None:
         if screenshot:
             window.grab().save(screenshot)
+        window.close()
         app.quit()
 
     if quit_after is not None:
@@ -47,11 +74,11 @@ def run_gui(
 
     # Python 3.11 has no asyncio.run(loop_factory=...): the Runner carries the qasync loop.
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        runner.run(_until_quit(app))
+        runner.run(_main(app, window))
     return 0
 
 
-async def _until_quit(app: QApplication) -> None:
+async def _main(app: QApplication, window: MainWindow) -> None:
     done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def on_about_to_quit() -> None:
@@ -59,4 +86,7 @@ async def _until_quit(app: QApplication) -> None:
             done.set_result(None)
 
     app.aboutToQuit.connect(on_about_to_quit)
+    tasks.spawn(window.start(), name="start")
     await done
+    await tasks.cancel_all()
+    await window.shutdown()

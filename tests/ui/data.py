@@ -61,6 +61,7 @@ def demo_data_dir(
         tokens=[NATIVE, TOKEN],
         now=now,
         passphrase=LOCAL_PASSPHRASE,
+        token_meta={TOKEN: ("USDC", 6)},
     )
     Networks(SettingsFile(data_dir)).set_contract("local", demo.contract_id)
     if watch:

@@ -110,7 +110,7 @@ def test_reader_filters_searches_and_sorts_a_real_index(tmp_path: Path) -> None:
     assert deposits == sorted(decode_i128(r[4]) for r in everything)
     page2 = reader.page(ref, StreamQuery(), 50, 50)
     assert [s.stream_id for s in page2] == sorted((r[0] for r in everything), reverse=True)[50:100]
-    assert [s.stream_id for s in reader.page(ref, StreamQuery(search="17"), 0, 50)][0] == 17
+    assert next(s.stream_id for s in reader.page(ref, StreamQuery(search="17"), 0, 50)) == 17
     part = OTHER[10:20] if any(OTHER in (r[1], r[2]) for r in everything) else ME[10:20]
     found = reader.page(ref, StreamQuery(search=part.lower()), 0, 1_000)
     assert found

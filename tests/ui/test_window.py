@@ -1,0 +1,411 @@
+"""The real window on a real index file: dashboard, lists, detail chart, status bar, dialogs."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from flowfi_desktop.app.dashboard import Dashboard, claimable, streamed
+from flowfi_desktop.app.events import SyncProgressed, SyncStatusChanged
+from flowfi_desktop.app.export import export_events, export_streams
+from flowfi_desktop.app.queries import IndexReader, StreamQuery
+from flowfi_desktop.app.session import AppSession
+from flowfi_desktop.networks import Networks
+from flowfi_desktop.settings import SettingsFile
+from flowfi_desktop.ui.accounts import AccountDialog, BackupDialog
+from flowfi_desktop.ui.actions import ActionDialog
+from flowfi_desktop.ui.bridge import Bridge
+from flowfi_desktop.ui.main_window import MainWindow
+from flowfi_desktop.ui.receive import qr_image, qr_modules
+from flowfi_desktop.ui.settings_dialog import SettingsDialog
+from flowfi_desktop.ui.stream_model import COLUMNS, PAGE_SIZE, StreamTableModel
+from flowfi_desktop.ui.sync_status import SyncStatusBar
+from tests.conftest import REPO_ROOT
+from tests.ui.data import ME, NATIVE, NOW, OTHER, TOKEN, demo_data_dir
+
+
+class Clock:
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def demo_window(tmp_path: Path, qtbot, run):  # type: ignore[no-untyped-def]
+    demo = demo_data_dir(tmp_path, 600)
+    clock = Clock(NOW + 0.25)
+    session = AppSession(tmp_path, clock=clock)
+    bridge = Bridge()
+    bridge.attach(session.events.subscribe)
+    window = MainWindow(session, bridge, clock=clock, tray=False)
+    qtbot.addWidget(window)
+    run(session.open_index())
+    window.reload()
+    window.show()
+    yield window, session, demo, clock
+    run(window.shutdown())
+
+
+def _decimals(token: str) -> int:
+    return 7 if token == NATIVE else 6
+
+
+def test_dashboard_shows_the_arithmetic_and_ticks(demo_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, session, _demo, clock = demo_window
+    board = window.dashboard
+    expected = Dashboard.load(
+        frozenset({ME}), session.reader.involving(session.contract_ref, (ME,))
+    ).totals(NOW)
+    shown = board.totals_text()
+    assert set(shown) == set(expected) == {NATIVE, TOKEN}
+    for token, totals in expected.items():
+        book = session.tokens
+        assert shown[token][0] == book.format_fixed(token, totals.incoming_streamed)
+        assert shown[token][1] == book.format_fixed(token, totals.withdrawable)
+        assert shown[token][2] == book.format_fixed(token, totals.outgoing_remaining)
+    before = board.totals_text()[NATIVE][1]
+    clock.t += 30
+    qtbot.waitUntil(lambda: board.totals_text()[NATIVE][1] != before, timeout=2000)
+    later = Dashboard.load(
+        frozenset({ME}), session.reader.involving(session.contract_ref, (ME,))
+    ).totals(NOW + 30)
+    assert board.totals_text()[NATIVE][1] == session.tokens.format_fixed(
+        NATIVE, later[NATIVE].withdrawable
+    )
+    assert "USDC" in board.rows[TOKEN].title.text()
+
+
+def test_stream_model_pages_sorts_and_filters(tmp_path: Path, qtbot, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    demo = demo_data_dir(tmp_path, 1_000, watch=False)
+    reader = IndexReader(demo.path)
+    session = AppSession(tmp_path)
+    model = StreamTableModel(clock=lambda: NOW)
+    model.set_source(reader, demo.contract_ref, session.tokens)
+    assert model.rowCount() == demo.streams
+    model.stream_at(0)
+    model.stream_at(PAGE_SIZE - 1)
+    assert model.queries_run == 1  # one page read for the first PAGE_SIZE rows
+    last = model.stream_at(demo.streams - 1)
+    assert last is not None
+    assert last.stream_id == 1  # default sort: newest id first
+    assert model.queries_run == 2
+    deposited = [k for k, _ in COLUMNS].index("deposited")
+    model.sort(deposited, Qt.SortOrder.AscendingOrder)
+    values = [model.stream_at(r).deposited_amount for r in range(model.rowCount())]  # type: ignore[union-attr]
+    assert values == sorted(values)
+    model.set_query(StreamQuery((ME,), "incoming", ("active",)))
+    raw = (
+        sqlite3.connect(demo.path)
+        .execute("SELECT count(*) FROM streams WHERE recipient = ? AND status = 'active'", (ME,))
+        .fetchone()[0]
+    )
+    assert model.rowCount() == raw > 0
+    index = model.index(0, [k for k, _ in COLUMNS].index("claimable"))
+    s = model.stream_at(0)
+    assert s is not None
+    assert model.data(index) == session.tokens.number(s.token_address, claimable(s, NOW))
+    qtmodeltester.check(model, force_py=True)
+    reader.close()
+
+
+def test_lists_search_and_role(demo_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, _session, _demo, _clock = demo_window
+    window.show_page("outgoing")
+    view = window.streams
+    assert view.model.query.role == "outgoing"
+    outgoing = view.model.rowCount()
+    window.show_page("incoming")
+    assert view.model.query.role == "incoming"
+    assert view.model.rowCount() != outgoing or outgoing == 0
+    qtbot.keyClicks(view.search, "12")
+    qtbot.waitUntil(lambda: view.model.query.search == "12", timeout=2000)
+    found = [view.model.stream_at(r) for r in range(view.model.rowCount())]
+    assert all(
+        s is not None and ("12" in str(s.stream_id) or "12" in s.sender or "12" in s.recipient)
+        for s in found
+    )
+    assert view.count_label.text().endswith(("stream", "streams"))
+
+
+def test_detail_chart_data_and_live_ticks(demo_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, session, demo, clock = demo_window
+    sid = (
+        sqlite3.connect(demo.path)
+        .execute(
+            "SELECT s.stream_id FROM streams s WHERE s.status = 'active' AND s.paused = 0 "
+            "AND s.end_time > ? AND EXISTS (SELECT 1 FROM stream_events e WHERE "
+            "e.stream_id = s.stream_id AND e.type = 'tokens_withdrawn') ORDER BY s.stream_id",
+            (bytes(16),),
+        )
+        .fetchall()
+    )
+    stream = next(
+        s
+        for s in (session.stream(r[0]) for r in sid)
+        if s is not None
+        and s.withdrawn_amount < s.deposited_amount
+        and streamed(s, NOW) < s.deposited_amount
+    )
+    window.open_stream(stream.stream_id)
+    chart = window.detail.chart
+    scale = 10 ** _decimals(stream.token_address)
+    x, y = chart.accrued.getData()
+    assert x.dtype == np.float64
+    assert x[0] == stream.start_time
+    assert y[0] == 0
+    assert y[-1] == pytest.approx(
+        streamed(stream, NOW) / scale + 0.25 * stream.rate_per_second / scale
+    )
+    _wx, wy = chart.withdrawn.getData()
+    assert wy[-1] == pytest.approx(stream.withdrawn_amount / scale)
+    mx, _my = chart.markers["withdrawal"].getData()
+    assert len(mx) >= 1
+    _px, py = chart.projection.getData()
+    assert py[-1] == pytest.approx(stream.deposited_amount / scale)
+    before_ticks = chart.ticks
+    clock.t += 5
+    qtbot.waitUntil(lambda: chart.ticks >= before_ticks + 10, timeout=3000)  # >= 10 a second
+    x2, y2 = chart.accrued.getData()
+    assert x2[-1] == pytest.approx(NOW + 5.25)
+    assert y2[-1] > y[-1]
+    assert len(x2) == len(x)  # the same curve, its live end moved
+    assert chart.now_line.value() == pytest.approx(NOW + 5.25)
+    assert window.detail.sender_value.text() == stream.sender
+    assert window.detail.history.rowCount() == len(
+        session.reader.events(session.contract_ref, stream.stream_id)
+    )
+
+
+def test_sync_status_bar_states(qtbot) -> None:  # type: ignore[no-untyped-def]
+    bar = SyncStatusBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.on_status(SyncStatusChanged("syncing", "connecting to the RPC"))
+    bar.on_progress(SyncProgressed(100, 1_100, 50))
+    assert bar.progress.isVisible()
+    assert "1,000 ledgers" in bar.progress.format()
+    bar.on_progress(SyncProgressed(600, 1_100, 80))
+    assert bar.progress.value() == 500
+    bar.on_status(SyncStatusChanged("caught_up", "", 1_100, NOW))
+    assert not bar.progress.isVisible()
+    assert "Synced to ledger 1,100" in bar.text.text()
+    assert not bar.retry.isVisible()
+    bar.on_status(SyncStatusChanged("failed", "the RPC serves another network"))
+    assert bar.retry.isVisible()
+    assert "another network" in bar.text.text()
+    with qtbot.waitSignal(bar.retry_requested):
+        bar.retry.click()
+
+
+async def _never(*_args: object) -> object:
+    raise AssertionError("no network in this test")
+
+
+def test_create_dialog_validates_as_typed(demo_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    _window, session, _demo, _clock = demo_window
+    dialog = ActionDialog(
+        "create",
+        session.tokens,
+        reviewer=_never,
+        executor=_never,
+        clock=lambda: NOW,  # type: ignore[arg-type]
+    )
+    qtbot.addWidget(dialog)
+    assert not dialog.primary.isEnabled()
+    qtbot.keyClicks(dialog.recipient, "GABC")
+    assert "recipient" in dialog.error.text().lower()
+    dialog.recipient.setText(OTHER)
+    dialog.amount.setText("100.12345678")  # XLM has 7 decimals
+    assert "decimal places" in dialog.error.text()
+    dialog.amount.setText("100")
+    dialog.duration.setText("7d")
+    assert dialog.primary.isEnabled()
+    assert dialog.error.text() == ""
+    rate = 100 * 10**7 // (7 * 86_400)
+    assert session.tokens.format(NATIVE, rate) in dialog.preview.text()
+    assert "later than requested" in dialog.preview.text()
+    dialog.duration.setText("1000000000w")
+    assert "rate would round to zero" in dialog.error.text()
+    dialog.token.setCurrentIndex(dialog.token.findData(TOKEN))
+    dialog.duration.setText("1d")
+    dialog.amount.setText("1.5")
+    spec = dialog.spec()
+    assert spec.amount == 1_500_000  # USDC: 6 decimals
+    assert spec.token is not None
+    assert spec.token.contract_id == TOKEN
+    watch_only = ActionDialog(
+        "create",
+        session.tokens,
+        reviewer=_never,
+        executor=_never,
+        can_sign=False,  # type: ignore[arg-type]
+    )
+    qtbot.addWidget(watch_only)
+    watch_only.recipient.setText(OTHER)
+    watch_only.amount.setText("1")
+    assert not watch_only.primary.isEnabled()
+    assert "watch-only" in watch_only.error.text()
+
+
+def test_cancel_and_top_up_dialogs_show_effects(demo_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    _window, session, _demo, _clock = demo_window
+    stream = next(
+        s
+        for s in session.reader.involving(session.contract_ref, (ME,), active_only=True)
+        if s.sender == ME and not s.paused and claimable(s, NOW) > 0
+    )
+    cancel = ActionDialog(
+        "cancel",
+        session.tokens,
+        reviewer=_never,
+        executor=_never,
+        stream=stream,
+        clock=lambda: NOW,  # type: ignore[arg-type]
+    )
+    qtbot.addWidget(cancel)
+    text = " ".join(w.text() for w in cancel.form_page.findChildren(type(cancel.preview)))
+    payout = session.tokens.format(stream.token_address, claimable(stream, NOW))
+    refund = session.tokens.format(
+        stream.token_address,
+        stream.deposited_amount - stream.withdrawn_amount - claimable(stream, NOW),
+    )
+    assert payout in text
+    assert refund in text
+    top_up = ActionDialog(
+        "top_up",
+        session.tokens,
+        reviewer=_never,
+        executor=_never,
+        stream=stream,  # type: ignore[arg-type]
+    )
+    qtbot.addWidget(top_up)
+    top_up.amount.setText("-5")
+    assert "negative" in top_up.error.text()
+    top_up.amount.setText("5")
+    assert top_up.primary.isEnabled()
+    assert "more at" in top_up.preview.text()
+
+
+def test_account_dialog_and_backup_confirmation(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = AccountDialog(keystore_exists=False, taken_names={"main"})
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert not ok.isEnabled()
+    dialog.name.setText("main")
+    assert "exists already" in dialog.error.text()
+    dialog.name.setText("savings")
+    dialog.password.setText("short")
+    assert "at least 8" in dialog.error.text()
+    dialog.password.setText("long enough pw")
+    dialog.confirm.setText("long enough pX")
+    assert "differ" in dialog.error.text()
+    dialog.confirm.setText("long enough pw")
+    assert ok.isEnabled()
+    dialog.mode.setCurrentIndex(dialog.mode.findData("watch"))
+    dialog.address.setText("GNOTANADDRESS")
+    assert not ok.isEnabled()
+    dialog.address.setText(OTHER)
+    assert ok.isEnabled()
+    dialog.mode.setCurrentIndex(dialog.mode.findData("import_secret"))
+    dialog.secret.setText("SBADSECRET")
+    assert not ok.isEnabled()
+    assert "SBADSECRET" not in dialog.error.text()  # never echoes a secret
+
+    words = "abandon ability able about above absent absorb abstract absurd abuse access accident"
+    backup = BackupDialog(words)
+    qtbot.addWidget(backup)
+    assert not backup.next.isEnabled()
+    backup.written.setChecked(True)
+    backup.next.click()
+    assert not backup.done_button.isEnabled()
+    split = words.split()
+    for field in backup.answers:
+        field.setText("wrong")
+    assert "do not match" in backup.error.text()
+    for field, position in zip(backup.answers, backup.positions, strict=True):
+        field.setText(split[position])
+    assert backup.done_button.isEnabled()
+    backup.done_button.click()
+    assert backup.confirmed
+
+
+def test_settings_dialog_checks_before_writing(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    session = AppSession(tmp_path)
+    dialog = SettingsDialog(session)
+    qtbot.addWidget(dialog)
+    dialog.rpc_url.setText("ftp://nope")
+    dialog.pref_editors["theme"].setCurrentIndex(2)  # type: ignore[attr-defined]
+    dialog.save()
+    assert "not an http" in dialog.error.text()
+    assert session.prefs.get("theme") == "system"  # nothing written
+    dialog.rpc_url.setText("http://127.0.0.1:9999/rpc")
+    dialog.contract_id.setText("CNOTACONTRACT")
+    dialog.save()
+    assert "contract" in dialog.error.text().lower()
+    contract = TOKEN  # any valid C... id
+    dialog.contract_id.setText(contract)
+    dialog.save()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    assert session.prefs.get("theme") == "dark"
+    network = Networks(SettingsFile(tmp_path)).get("local")
+    assert network.rpc_url == "http://127.0.0.1:9999/rpc"
+    assert network.contract_id == contract
+    assert dialog.network_changed
+
+
+def test_receive_qr_and_csv_export(demo_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window, session, demo, _clock = demo_window
+    modules = qr_modules(ME)
+    assert len(modules) >= 25
+    assert len(modules) % 4 == 1  # 17 + 4 * version
+    assert all(modules[r][c] for r, c in ((0, 0), (0, 6), (6, 0)))  # finder pattern corners
+    assert not qr_image(ME).isNull()
+    assert window.receive.address.text() == ME
+    out = tmp_path / "streams.csv"
+    n = export_streams(demo.path, demo.contract_ref, StreamQuery((ME,)), session.tokens, out, NOW)
+    rows = list(csv.reader(out.read_text().splitlines()))
+    assert len(rows) - 1 == n == session.reader.count(demo.contract_ref, StreamQuery((ME,)))
+    assert all(ME in (r[2], r[3]) for r in rows[1:])
+    events_out = tmp_path / "events.csv"
+    m = export_events(demo.path, demo.contract_ref, (ME,), events_out)
+    assert m == len(list(csv.reader(events_out.read_text().splitlines()))) - 1 > 0
+
+
+def test_screenshot_command_exits_cleanly(tmp_path: Path) -> None:
+    shot = tmp_path / "window.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flowfi_desktop",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "gui",
+            "--screenshot",
+            str(shot),
+            "--quit-after",
+            "1.5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=REPO_ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    unexpected = [line for line in done.stderr.splitlines() if "propagateSizeHints" not in line]
+    assert unexpected == []
+    assert shot.stat().st_size > 10_000
