@@ -167,6 +167,23 @@ impl<'a> Params<'a> {
     }
 }
 
+const METHODS: &[&str] = &[
+    "getHealth",
+    "getNetwork",
+    "getLatestLedger",
+    "getVersionInfo",
+    "getFeeStats",
+    "getLedgerEntries",
+    "getLedgers",
+    "getEvents",
+    "getTransaction",
+    "getTransactions",
+    "simulateTransaction",
+    "sendTransaction",
+    "localnet_closeLedger",
+    "localnet_advanceTime",
+];
+
 fn call(server: &Server, method: &str, params: &Params) -> RpcResult {
     match method {
         "getHealth" => get_health::handle(server, params),
@@ -223,6 +240,13 @@ fn handle_one(server: &Server, req: &Value) -> Option<Value> {
             "invalid request: missing method",
         ));
     };
+    if !METHODS.contains(&method.as_str()) {
+        return Some(error_response(
+            rid,
+            METHOD_NOT_FOUND,
+            &format!("method {method:?} not found"),
+        ));
+    }
     let result = match Params::from_value(obj.get("params")) {
         Ok(p) => catch_unwind(AssertUnwindSafe(|| call(server, method, &p)))
             .unwrap_or_else(|_| Err(internal("internal error while handling the request"))),
