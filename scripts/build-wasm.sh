@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds contracts/stream_contract to wasm32v1-none (release, size-optimised), copies it to
-# flowfi_desktop/_bundled/ and prints its size and sha256.
+# Builds contracts/stream_contract to wasm32v1-none (release, size-optimised), shrinks it with
+# wasm-opt when binaryen is there (installed when root), copies it to flowfi_desktop/_bundled/
+# and prints its size and sha256.
 #
 # Toolchain: a rustup toolchain that has the wasm32v1-none target if there is one; otherwise
 # Debian's rustc-web with its own library source (-Zbuild-std), see shared/notes/toolchain.md.
@@ -44,7 +45,21 @@ fi
 
 wasm="${CARGO_TARGET_DIR:-$PWD/target}/wasm/$target/release/stream_contract.wasm"
 mkdir -p "$out_dir"
-cp "$wasm" "$out_dir/stream_contract.wasm"
+# binaryen's wasm-opt takes ~18% off (46 -> 38 KB: cheaper upload and instantiation). It is
+# deterministic and keeps the custom sections (contract spec, metadata); --mvp-features because
+# the Soroban VM takes only MVP wasm. Same bytes need the same binaryen too (Debian 12: 108).
+if ! command -v wasm-opt >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "wasm: installing binaryen (wasm-opt)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binaryen >/dev/null; } \
+        || echo "wasm: could not install binaryen" >&2
+fi
+if command -v wasm-opt >/dev/null; then
+    echo "wasm: $(wasm-opt --version) -Oz"
+    wasm-opt -Oz --mvp-features "$wasm" -o "$out_dir/stream_contract.wasm"
+else
+    echo "wasm: wasm-opt not found, bundling the unoptimised wasm (install binaryen to shrink it)" >&2
+    cp "$wasm" "$out_dir/stream_contract.wasm"
+fi
 size=$(stat -c %s "$out_dir/stream_contract.wasm")
 sha=$(sha256sum "$out_dir/stream_contract.wasm" | cut -d' ' -f1)
 echo "stream_contract.wasm: $size bytes, sha256 $sha"
