@@ -78,6 +78,33 @@ def check_value(key: str, value: Any) -> Any:
     return float(value) if expected is float else value
 
 
+def parse_value(key: str, text: str) -> Any:
+    """A setting's value from its text form (the CLI's `settings set KEY VALUE`)."""
+    setting = _BY_KEY.get(key)
+    if setting is None:
+        raise InputError(f"unknown setting {key!r}; known: {', '.join(_BY_KEY)}")
+    raw = text.strip()
+    value: Any
+    if setting.type is bool:
+        lowered = raw.lower()
+        if lowered in ("true", "yes", "on", "1"):
+            value = True
+        elif lowered in ("false", "no", "off", "0"):
+            value = False
+        else:
+            raise InputError(f"setting {key!r} takes true or false, got {raw!r}")
+    elif setting.type in (int, float):
+        try:
+            value = setting.type(raw)
+        except ValueError:
+            raise InputError(
+                f"setting {key!r} takes a {setting.type.__name__}, got {raw!r}"
+            ) from None
+    else:
+        value = raw
+    return check_value(key, value)
+
+
 class SettingsFile:
     """Reads and writes `settings.json`: `{"version", "settings": {...}, "networks": {...}}`."""
 

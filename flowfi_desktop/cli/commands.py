@@ -15,6 +15,7 @@ from flowfi_desktop.cli.write import check_network, run_write, signing_account
 from flowfi_desktop.durations import parse_duration
 from flowfi_desktop.errors import InputError, RefusedError
 from flowfi_desktop.keys.mnemonic import MAX_INDEX
+from flowfi_desktop.settings import SCHEMA, parse_value
 from flowfi_desktop.streams import calls
 from flowfi_desktop.streams.calls import TokenRef
 from flowfi_desktop.streams.deploy import deploy
@@ -76,6 +77,25 @@ def network_set_contract(ctx: Context, args: argparse.Namespace) -> int:
     ctx.console.result(
         network.to_json(), f"network {network.name} now uses contract {network.contract_id}"
     )
+    return 0
+
+
+# ---------------------------------------------------------------- settings
+
+
+def settings_list(ctx: Context, args: argparse.Namespace) -> int:
+    data = {s.key: ctx.settings.get(s.key) for s in SCHEMA}
+    text = "\n".join(f"{s.key} = {data[s.key]!r}\n    {s.description}" for s in SCHEMA)
+    ctx.console.result(data, text)
+    return 0
+
+
+def settings_set(ctx: Context, args: argparse.Namespace) -> int:
+    value = parse_value(args.key, args.value)
+    ctx.settings.set(args.key, value)
+    if args.key == "remember_unlock" and not value:
+        ctx.wallet.forget_unlock()
+    ctx.console.result({args.key: value}, f"{args.key} = {value!r}")
     return 0
 
 

@@ -126,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     dep.add_argument("--yes", action="store_true")
     _json(dep)
 
+    # settings
+    settings = commands.add_parser("settings", help="show and change settings")
+    sset = settings.add_subparsers(dest="action", metavar="ACTION", required=True)
+    _json(sset.add_parser("list", help="every setting with its value and meaning"))
+    change = sset.add_parser("set", help="change one setting")
+    change.add_argument("key", metavar="KEY")
+    change.add_argument("value", metavar="VALUE")
+    _json(change)
+
     # stream
     stream = commands.add_parser("stream", help="create and manage payment streams")
     st = stream.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -166,6 +175,8 @@ def _handler(args: argparse.Namespace) -> Handler:
         ("account", "fund"): c.account_fund,
         ("account", "balance"): c.account_balance,
         ("contract", "deploy"): c.contract_deploy,
+        ("settings", "list"): c.settings_list,
+        ("settings", "set"): c.settings_set,
         ("stream", "create"): c.stream_create,
         ("stream", "top-up"): c.stream_top_up,
         ("stream", "withdraw"): c.stream_withdraw,

@@ -199,6 +199,8 @@ class Wallet:
         file.accounts.append(entry)
         file.seal_vault(key, kdf, vault_salt, found)
         write_keystore(self.path, file)
+        if self.remember_minutes is not None:
+            session.remember(file.id, key, self.remember_minutes)
         return entry
 
     def create(self, name: str, password: PasswordSource) -> tuple[AccountEntry, str]:

@@ -397,3 +397,57 @@ def test_account_list_json_shape(funded_cli: Cli) -> None:
         {"name": "bob", "address": OTHER_ACCOUNT, "watch_only": True},
     ]
     json.dumps(listed)
+
+
+# ---------------------------------------------------------------- settings and the keyring
+
+
+def test_settings_list_and_set(cli: Cli) -> None:
+    listed = cli("settings", "list", "--json").json()
+    assert listed["remember_unlock"] is False  # type: ignore[index]
+    assert cli("settings", "set", "remember_unlock", "yes").code == 0
+    assert cli("settings", "set", "fee_warning_stroops", "2000000").code == 0
+    listed = cli("settings", "list", "--json").json()
+    assert listed["remember_unlock"] is True  # type: ignore[index]
+    assert listed["fee_warning_stroops"] == 2_000_000  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("nope", "1", "unknown setting"),
+        ("remember_unlock", "maybe", "true or false"),
+        ("keystore_kdf", "weak", "one of"),
+        ("rpc_attempts", "many", "takes a int"),
+        ("rpc_timeout_seconds", "-1", "negative"),
+    ],
+)
+def test_settings_bad_values(cli: Cli, key: str, value: str, words: str) -> None:
+    before = (cli.data_dir / "settings.json").read_text()
+    run = cli("settings", "set", key, value)
+    assert run.code == 1
+    assert words in run.err
+    assert (cli.data_dir / "settings.json").read_text() == before
+
+
+def test_remembered_unlock_through_the_cli(cli: Cli, memory_keyring: object) -> None:
+    assert cli("settings", "set", "remember_unlock", "true").code == 0
+    assert cli("account", "import", "a", "--secret-stdin", stdin=VECTORS[0][3]).code == 0
+    # The first unlock (when "a" was added) is remembered: no password is needed now.
+    run = cli("account", "import", "m", "--mnemonic-stdin", stdin=TEST_3, password=None)
+    assert run.code == 0, run.err
+    assert cli("settings", "set", "remember_unlock", "false").code == 0
+    run = cli("account", "watch", "w", VECTORS[2][2], password=None)
+    assert run.code == 0
+    run = cli("account", "import", "x", "--mnemonic-stdin", "--index", "3", stdin=TEST_3,
+              password=None)  # fmt: skip
+    assert run.code == 1
+    assert "--password-file" in run.err
+
+
+def test_no_keyring_machine_asks_every_time(cli: Cli, no_keyring: None) -> None:
+    assert cli("settings", "set", "remember_unlock", "true").code == 0
+    assert cli("account", "import", "a", "--secret-stdin", stdin=VECTORS[0][3]).code == 0
+    run = cli("account", "import", "m", "--mnemonic-stdin", stdin=TEST_3, password=None)
+    assert run.code == 1
+    assert "--password-file" in run.err
