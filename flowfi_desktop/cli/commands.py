@@ -186,7 +186,13 @@ def account_fund(ctx: Context, args: argparse.Namespace) -> int:
                 f"(HTTP {reply.status})"
             )
 
+    async def verify() -> None:
+        # Trust the ledger, not the friendbot's answer: the account must exist now.
+        async with ctx.soroban(network) as soroban:
+            await soroban.load_account(entry.address)
+
     asyncio.run(go())
+    asyncio.run(verify())
     ctx.console.result(
         {"name": entry.name, "address": entry.address, "funded": True},
         f"funded {entry.name} ({entry.address}) on {network.name}",

@@ -73,6 +73,20 @@ def test_network_add_and_set_contract(cli: Cli) -> None:
         (["network", "add", "x y", "--rpc-url", "http://a/rpc", "--passphrase", "p"], "not valid"),
         (["network", "add", "lab", "--rpc-url", "localhost:8000", "--passphrase", "p"], "http"),
         (["network", "add", "local", "--rpc-url", "http://a/rpc", "--passphrase", "p"], "built-in"),
+        (
+            [
+                "network",
+                "add",
+                "lab",
+                "--rpc-url",
+                "http://a/rpc",
+                "--passphrase",
+                "p",
+                "--friendbot-url",
+                "friendbot",
+            ],
+            "friendbot URL",
+        ),
         (["network", "set-contract", "local", break_checksum(CONTRACT)], "checksum"),
         (["network", "set-contract", "local", ACCOUNT], "expected a contract id"),
         (["network", "set-contract", "nowhere", CONTRACT], "unknown network"),
@@ -170,6 +184,9 @@ def test_password_file(cli: Cli, tmp_path: Path) -> None:
         (["account", "watch", "w", MUXED], "", "muxed"),
         (["account", "watch", "w", "GABC"], "", "characters"),
         (["account", "watch", "w", CONTRACT], "", "expected an account"),
+        (["account", "create", "bad name!"], "", "not valid"),
+        (["account", "create", "x" * 33], "", "not valid"),
+        (["account", "watch", "bad/name", ACCOUNT], "", "not valid"),
         (["account", "fund", "nobody"], "", "unknown account"),
         (["account", "balance", "nobody"], "", "unknown account"),
     ],
@@ -181,6 +198,25 @@ def test_account_bad_values(cli: Cli, args: list[str], stdin: str, words: str) -
     assert not keystore(cli).exists()
     if stdin:
         assert stdin.strip()[8:30] not in run.err  # secrets are never echoed
+
+
+def test_stream_create_unknown_accounts(funded_cli: Cli) -> None:
+    common = ["--recipient", OTHER_ACCOUNT, "--token", "native", "--amount", "1",
+              "--duration", "1h", "--yes"]  # fmt: skip
+    run = funded_cli("stream", "create", "--account", "nobody", *common)
+    assert run.code == 1
+    assert "unknown account 'nobody'" in run.err
+    run = funded_cli("stream", "create", "--account", "alice", "--source", "nobody", *common)
+    assert run.code == 1
+    assert "unknown account 'nobody'" in run.err
+
+
+def test_create_with_a_name_taken(funded_cli: Cli) -> None:
+    before = keystore(funded_cli).read_bytes()
+    run = funded_cli("account", "create", "alice")
+    assert run.code == 1
+    assert "exists already" in run.err
+    assert keystore(funded_cli).read_bytes() == before
 
 
 def test_duplicate_account_names_and_addresses(funded_cli: Cli) -> None:
@@ -304,6 +340,14 @@ def test_stream_create_bad_values(funded_cli: Cli, extra: list[str], words: str)
             "no stream contract",
         ),
         (["contract", "deploy", "--account", "bob"], "watch-only"),
+        (["contract", "deploy", "--account", "nobody"], "unknown account"),
+        (["stream", "top-up", "1", "--account", "alice", "--amount", "0"], "zero"),
+        (["stream", "top-up", "1", "--account", "alice", "--amount", "-2"], "negative"),
+        (["stream", "top-up", "1", "--account", "alice", "--amount", "1e3"], "not a number"),
+        (["stream", "withdraw", "1", "--account", "alice", "--source", "nobody"], "unknown"),
+        (["account", "balance", "alice", "--token", "dollars"], "TOKEN is `native`"),
+        (["account", "balance", "alice", "--token", break_checksum(CONTRACT)], "checksum"),
+        (["--network", "mainnet", "account", "fund", "alice"], "has no friendbot"),
         (["contract", "deploy", "--account", "alice", "--fee-bps", "1001"], "out of range"),
         (["contract", "deploy", "--account", "alice", "--fee-bps", "x"], "whole number"),
         (["contract", "deploy", "--account", "alice", "--treasury", ACCOUNT], "--fee-bps"),
@@ -339,7 +383,10 @@ CREATE = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("args", [WRITE, CREATE, ["account", "balance", "alice"]])
+DEPLOY = ["contract", "deploy", "--account", "alice", "--yes"]
+
+
+@pytest.mark.parametrize("args", [WRITE, CREATE, DEPLOY, ["account", "balance", "alice"]])
 def test_rpc_down_is_exit_3(funded_cli: Cli, args: list[str]) -> None:
     _use_rpc(funded_cli, "http://127.0.0.1:9/rpc")
     before = keystore(funded_cli).read_bytes()
@@ -358,13 +405,33 @@ def test_rpc_down_is_exit_3(funded_cli: Cli, args: list[str]) -> None:
         ("http500", "HTTP 500"),
     ],
 )
-@pytest.mark.parametrize("args", [WRITE, CREATE])
+@pytest.mark.parametrize("args", [WRITE, CREATE, DEPLOY])
 def test_rpc_faults_are_exit_3(funded_cli: Cli, mode: str, words: str, args: list[str]) -> None:
     with fault_server(mode) as url:
         _use_rpc(funded_cli, url)
         run = funded_cli("--network", "faulty", *args)
     assert run.code == 3, run.err
     assert words.lower() in run.err.lower()
+
+
+def test_friendbot_down_is_exit_3(funded_cli: Cli) -> None:
+    assert funded_cli(
+        "network", "add", "nofb", "--rpc-url", "http://127.0.0.1:9/rpc", "--passphrase", "p",
+        "--friendbot-url", "http://127.0.0.1:9/friendbot",
+    ).code == 0  # fmt: skip
+    run = funded_cli("--network", "nofb", "account", "fund", "alice")
+    assert run.code == 3
+    assert "could not connect" in run.err
+
+
+@pytest.mark.parametrize("mode", ["garbage", "http500"])
+def test_friendbot_faults(funded_cli: Cli, mode: str) -> None:
+    with fault_server(mode) as url:
+        assert funded_cli(
+            "network", "add", "fb", "--rpc-url", url, "--passphrase", "p", "--friendbot-url", url
+        ).code == 0  # fmt: skip
+        run = funded_cli("--network", "fb", "account", "fund", "alice")
+    assert run.code == 3, run.err
 
 
 def test_another_network_behind_the_url_is_refused(funded_cli: Cli) -> None:
