@@ -124,8 +124,9 @@ class _Unknown(Exception):
 
 # --------------------------------------------------------------------------- addresses
 
-_ADDRESS_CACHE: dict[bytes, str] = {}
-_ADDRESS_CACHE_MAX = 200_000
+# One cache per address kind (account, contract, muxed, claimable balance, pool).
+_ADDRESS_CACHE: tuple[dict[bytes, str], ...] = ({}, {}, {}, {}, {})
+_ADDRESS_CACHE_MAX = 100_000
 
 
 def _strkey(kind: int, raw: bytes) -> str:
@@ -141,12 +142,12 @@ def _strkey(kind: int, raw: bytes) -> str:
 
 
 def address_from_raw(kind: int, raw: bytes) -> str:
-    key = bytes((kind,)) + raw
-    found = _ADDRESS_CACHE.get(key)
+    cache = _ADDRESS_CACHE[kind]
+    found = cache.get(raw)
     if found is None:
-        if len(_ADDRESS_CACHE) >= _ADDRESS_CACHE_MAX:
-            _ADDRESS_CACHE.clear()
-        found = _ADDRESS_CACHE[key] = _strkey(kind, raw)
+        if len(cache) >= _ADDRESS_CACHE_MAX:
+            cache.clear()
+        found = cache[raw] = _strkey(kind, raw)
     return found
 
 
@@ -226,6 +227,74 @@ def _read_map(buf: bytes) -> tuple[dict[str, Any], dict[str, str]]:
     return values, tags
 
 
+def _symbol_xdr(name: str) -> bytes:
+    raw = name.encode("ascii")
+    return _U32.pack(SCV_SYMBOL) + _U32.pack(len(raw)) + raw + b"\x00" * (-len(raw) & 3)
+
+
+# The fast path: the host writes a struct's map with its keys sorted, so for each known event
+# the bytes of every key are known in advance, and only the values need reading.
+_TEMPLATES: Final = {
+    name: tuple((key, _symbol_xdr(key), shape[key]) for key in sorted(shape))
+    for name, shape in EVENT_SHAPES.items()
+}
+_MAP_HEADERS: Final = {
+    name: _U32.pack(SCV_MAP) + _U32.pack(1) + _U32.pack(len(shape))
+    for name, shape in EVENT_SHAPES.items()
+}
+_T_I128 = struct.Struct(">IqQ")
+_T_U64 = struct.Struct(">IQ")
+_T_U32 = struct.Struct(">II")
+_T_ADDRESS = struct.Struct(">III")
+
+
+def _read_known_map(buf: bytes, name: str) -> dict[str, Any] | None:
+    """The data map of event ``name`` laid out exactly as the contract writes it, or None
+    (then the general reader decides)."""
+    if not buf.startswith(_MAP_HEADERS[name]):
+        return None
+    values: dict[str, Any] = {}
+    pos = 12
+    try:
+        for key, key_xdr, tag in _TEMPLATES[name]:
+            if not buf.startswith(key_xdr, pos):
+                return None
+            pos += len(key_xdr)
+            if tag is I128:
+                kind, hi, lo = _T_I128.unpack_from(buf, pos)
+                if kind != SCV_I128:
+                    return None
+                values[key] = (hi << 64) | lo
+                pos += 20
+            elif tag is ADDRESS:
+                kind, addr_kind, key_type = _T_ADDRESS.unpack_from(buf, pos)
+                if kind != SCV_ADDRESS:
+                    return None
+                if addr_kind == 0 and key_type == 0:
+                    values[key] = address_from_raw(0, buf[pos + 12 : pos + 44])
+                    pos += 44
+                elif addr_kind == 1:
+                    values[key] = address_from_raw(1, buf[pos + 8 : pos + 40])
+                    pos += 40
+                else:
+                    return None
+            elif tag is U64:
+                kind, value = _T_U64.unpack_from(buf, pos)
+                if kind != SCV_U64:
+                    return None
+                values[key] = value
+                pos += 12
+            else:
+                kind, value = _T_U32.unpack_from(buf, pos)
+                if kind != SCV_U32:
+                    return None
+                values[key] = value
+                pos += 8
+    except struct.error:
+        return None
+    return values if pos == len(buf) else None
+
+
 _TOPIC_NAMES: dict[str, str] = {}
 
 
@@ -271,9 +340,14 @@ def _decode(topic: list[str], value: str) -> DecodedEvent:
             raise _Unknown(f"{name} with {len(topic)} topics")
         stream_id = None
         shape = protocol_shape
-    fields, tags = _read_map(b64decode(value, validate=True))
-    if tags != shape:
-        raise _Unknown(f"{name} data does not have the known fields")
+    buf = b64decode(value, validate=True)
+    known = _read_known_map(buf, name)
+    if known is None:
+        fields, tags = _read_map(buf)
+        if tags != shape:
+            raise _Unknown(f"{name} data does not have the known fields")
+    else:
+        fields = known
     if stream_id is not None:
         if fields["stream_id"] != stream_id:
             raise _Unknown(f"{name}: stream id in topics and data differ")
@@ -297,3 +371,17 @@ def fields_to_json(fields: dict[str, Any], name: str) -> dict[str, Any]:
     numbers elsewhere), u32/u64 as numbers, addresses as strkeys."""
     shape = EVENT_SHAPES[name]
     return {k: (str(v) if shape[k] == I128 else v) for k, v in fields.items()}
+
+
+def fields_json_text(name: str, fields: dict[str, Any]) -> str:
+    """``json.dumps(fields_to_json(fields, name), separators=(",", ":"))``, faster: the values
+    are integers and strkeys (base32), which need no escaping."""
+    shape = EVENT_SHAPES[name]
+    parts = []
+    for key, value in fields.items():
+        tag = shape[key]
+        if tag is I128 or tag is ADDRESS:
+            parts.append(f'"{key}":"{value}"')
+        else:
+            parts.append(f'"{key}":{value}')
+    return "{" + ",".join(parts) + "}"

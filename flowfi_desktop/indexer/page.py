@@ -22,6 +22,7 @@ class RawEvent:
     tx_index: int
     op_index: int
     topic: list[str]
+    topic_xdr: str  # the topics joined by "," (as stored)
     value: str
 
 
@@ -98,9 +99,9 @@ def parse_page(result: Any, contract_id: str, after: str | None) -> EventsPage:
                 type(ledger) is not int
                 or ledger != int(event_id[:19]) >> 32
                 or type(topic) is not list
+                or len(topic) > 4
                 or type(value) is not str
                 or type(tx_hash) is not str
-                or not all(type(t) is str for t in topic)
             ):
                 raise PageDataError(f"getEvents: malformed event {event_id}")
             events.append(
@@ -112,6 +113,7 @@ def parse_page(result: Any, contract_id: str, after: str | None) -> EventsPage:
                     int(item.get("transactionIndex", 0)),
                     int(item.get("operationIndex", 0)),
                     topic,
+                    ",".join(topic),  # TypeError (caught below) unless all are strings
                     value,
                 )
             )

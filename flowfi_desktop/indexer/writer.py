@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowfi_desktop.indexer.decode import EVENT_SHAPES, I128, DecodedEvent, decode_event
+from flowfi_desktop.indexer.decode import decode_event, fields_json_text
 from flowfi_desktop.indexer.page import PageDataError, RawEvent
 from flowfi_desktop.indexer.state import StreamApplier, StreamState
 from flowfi_desktop.store.db import Store
@@ -70,6 +70,25 @@ _UPSERT_STREAM = (
     f"VALUES (?, {', '.join('?' for _ in STREAM_COLUMNS)}) "
     "ON CONFLICT (contract_ref, stream_id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in STREAM_COLUMNS[1:])
+)
+# What events can change; updating only these leaves the sender/recipient indexes untouched.
+MUTABLE_COLUMNS = (
+    "deposited_amount",
+    "withdrawn_amount",
+    "last_update_time",
+    "is_active",
+    "paused",
+    "paused_at",
+    "status",
+    "end_time",
+    "fees_paid",
+    "refunded_amount",
+    "last_event_id",
+    "updated_ledger",
+)
+_UPDATE_STREAM = (
+    f"UPDATE streams SET {', '.join(f'{c} = ?' for c in MUTABLE_COLUMNS)} "  # noqa: S608
+    "WHERE contract_ref = ? AND stream_id = ?"
 )
 _INSERT_EVENT = (
     "INSERT INTO stream_events (contract_ref, id, ledger, close_time, tx_hash, tx_index, "
@@ -137,13 +156,23 @@ def stream_to_row(contract_ref: int, s: StreamState, now: int) -> tuple[Any, ...
     )
 
 
-def _fields_json(decoded: DecodedEvent) -> str | None:
-    if decoded.fields is None:
-        return None
-    shape = EVENT_SHAPES[decoded.name]
-    return json.dumps(
-        {k: (str(v) if shape[k] == I128 else v) for k, v in decoded.fields.items()},
-        separators=(",", ":"),
+def stream_update_row(contract_ref: int, s: StreamState, now: int) -> tuple[Any, ...]:
+    """Parameters of ``_UPDATE_STREAM`` (``MUTABLE_COLUMNS``, then the key)."""
+    return (
+        encode_i128(s.deposited_amount),
+        encode_i128(s.withdrawn_amount),
+        s.last_update_time,
+        s.is_active,
+        s.paused,
+        s.paused_at,
+        s.status,
+        encode_i128(s.end_time(now)),
+        encode_i128(s.fees_paid),
+        encode_i128(s.refunded_amount),
+        s.last_event_id,
+        s.updated_ledger,
+        contract_ref,
+        s.stream_id,
     )
 
 
@@ -282,32 +311,36 @@ class IndexWriter:
                 outcome.skipped = len(events) - len(fresh)
                 events = fresh
             decoded = [decode_event(e.topic, e.value) for e in events]
-            for raw, dec in zip(events, decoded, strict=True):
-                if dec.invalid_xdr and raw.id not in accept_invalid_xdr:
-                    raise InvalidXdrError(raw.id, dec.reason or "invalid XDR")
             touched = {d.stream_id for d in decoded if d.stream_id is not None}
             streams = self.load_streams(touched) if touched else {}
+            existing = set(streams)
             pending: dict[int, int] = {}
-            for position, (raw, dec) in enumerate(zip(events, decoded, strict=True)):
-                # A create's fee event comes just before it in the same operation; only when
-                # that one is not in this page (the page starts inside the operation) can it
-                # be in the store already.
-                if (
-                    dec.name == "stream_created"
-                    and dec.stream_id is not None
-                    and dec.stream_id not in streams
-                    and not raw.id.endswith("-0000000000")
-                    and (position == 0 or events[position - 1].id[:19] != raw.id[:19])
-                ):
-                    pending[dec.stream_id] = self._prior_fees(dec.stream_id)
-            applier = StreamApplier(streams, pending)
+            apply = StreamApplier(streams, pending)
             rows = []
             ref = self.contract_ref
+            previous_toid = ""
             for raw, dec in zip(events, decoded, strict=True):
-                if dec.fields is not None:
-                    applier.apply(raw.id, raw.ledger, raw.close_time, dec.name, dec.fields)
+                fields = dec.fields
+                if fields is not None:
+                    sid = dec.stream_id
+                    # A create's fee event comes just before it in the same operation; only
+                    # when that one is not in this page can it be in the store already.
+                    if (
+                        dec.name == "stream_created"
+                        and sid is not None
+                        and sid not in streams
+                        and raw.id[:19] != previous_toid
+                        and not raw.id.endswith("-0000000000")
+                    ):
+                        pending[sid] = self._prior_fees(sid)
+                    apply.apply(raw.id, raw.ledger, raw.close_time, dec.name, fields)
+                    text = fields_json_text(dec.name, fields)
                 else:
+                    if dec.invalid_xdr and raw.id not in accept_invalid_xdr:
+                        raise InvalidXdrError(raw.id, dec.reason or "invalid XDR")
                     outcome.unknown += 1
+                    text = None
+                previous_toid = raw.id[:19]
                 rows.append(
                     (
                         ref,
@@ -319,18 +352,27 @@ class IndexWriter:
                         raw.op_index,
                         dec.name,
                         dec.stream_id,
-                        _fields_json(dec),
-                        ",".join(raw.topic),
+                        text,
+                        raw.topic_xdr,
                         raw.value,
                     )
                 )
             connection.executemany(_INSERT_EVENT, rows)
             now = events[-1].close_time if events else 0
-            changed = applier.result.changed
+            changed = apply.result.changed
             if changed:
+                new = [sid for sid in sorted(changed) if sid not in existing]
+                if new:
+                    connection.executemany(
+                        _UPSERT_STREAM, [stream_to_row(ref, streams[sid], now) for sid in new]
+                    )
                 connection.executemany(
-                    _UPSERT_STREAM,
-                    [stream_to_row(ref, streams[sid], now) for sid in sorted(changed)],
+                    _UPDATE_STREAM,
+                    [
+                        stream_update_row(ref, streams[sid], now)
+                        for sid in sorted(changed)
+                        if sid in existing
+                    ],
                 )
             last_ledger = (int(cursor[:19]) >> 32) if cursor else 0
             connection.execute(
@@ -357,8 +399,8 @@ class IndexWriter:
             raise
         outcome.new_events = len(rows)
         outcome.changed_streams = changed
-        outcome.orphans = applier.result.orphans
-        outcome.anomalies = applier.result.anomalies
+        outcome.orphans = apply.result.orphans
+        outcome.anomalies = apply.result.anomalies
         outcome.last_event_id = events[-1].id if events else None
         return outcome
 

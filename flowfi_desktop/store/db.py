@@ -40,6 +40,9 @@ def apply_pragmas(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA foreign_keys=ON")
     connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # Checkpoint the WAL every ~40 MB rather than every 4 MB: a catch-up rewrites the same
+    # index and stream pages page after page, and each checkpoint copies them again.
+    connection.execute("PRAGMA wal_autocheckpoint=10000")
     register_functions(connection)
 
 

@@ -22,6 +22,8 @@ from flowfi_desktop.indexer.decode import (
     U64,
     UNKNOWN,
     decode_event,
+    fields_json_text,
+    fields_to_json,
 )
 from flowfi_desktop.indexer.encode import event_xdr
 from flowfi_desktop.indexer.page import cursor_ledger
@@ -211,3 +213,16 @@ def test_decoder_keeps_up_with_a_random_mix() -> None:
             },
         )
         assert decode_event(topic, value).stream_id == sid
+
+
+@settings(max_examples=200)
+@given(events())
+def test_fields_json_text_is_plain_json(event: tuple[str, dict[str, Any], list[str], str]) -> None:
+    _, _, topic, value = event
+    decoded = decode_event(topic, value)
+    assert decoded.fields is not None
+    text = fields_json_text(decoded.name, decoded.fields)
+    assert text == json.dumps(fields_to_json(decoded.fields, decoded.name), separators=(",", ":"))
+    assert {k: str(v) if isinstance(v, int) else v for k, v in json.loads(text).items()} == {
+        k: str(v) if isinstance(v, int) else v for k, v in decoded.fields.items()
+    }

@@ -121,6 +121,7 @@ def test_replaying_a_page_changes_nothing(
             e["transactionIndex"],
             e["operationIndex"],
             e["topic"],
+            ",".join(e["topic"]),
             e["value"],
         )
         for e in history.events[1000:1600]
