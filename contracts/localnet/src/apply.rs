@@ -8,14 +8,15 @@ use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use soroban_env_host::fees::{compute_transaction_resource_fee, TransactionResources};
 use soroban_env_host::xdr::{
     AccountId, ContractEvent, ContractEventBody, ContractEventType, ContractEventV0,
-    DecoratedSignature, ExtensionPoint, Hash, Int128Parts, LedgerEntry, LedgerEntryChange,
-    LedgerEntryChanges, LedgerEntryData, LedgerEntryExt, LedgerKey, LedgerKeyTtl, Operation,
-    OperationBody, OperationMetaV2, OperationResult, Preconditions, ScAddress, ScSymbol, ScVal,
-    SorobanTransactionData, SorobanTransactionMetaExt, SorobanTransactionMetaExtV1,
-    SorobanTransactionMetaV2, Transaction, TransactionEnvelope, TransactionEvent,
-    TransactionEventStage, TransactionExt, TransactionMeta, TransactionMetaV4, TransactionResult,
-    TransactionResultExt, TransactionResultMetaV1, TransactionResultPair, TransactionResultResult,
-    TtlEntry,
+    DecoratedSignature, ExtensionPoint, FeeBumpTransactionInnerTx, Hash, InnerTransactionResult,
+    InnerTransactionResultExt, InnerTransactionResultPair, InnerTransactionResultResult,
+    Int128Parts, LedgerEntry, LedgerEntryChange, LedgerEntryChanges, LedgerEntryData,
+    LedgerEntryExt, LedgerKey, LedgerKeyTtl, Operation, OperationBody, OperationMetaV2,
+    OperationResult, Preconditions, ScAddress, ScSymbol, ScVal, SorobanTransactionData,
+    SorobanTransactionMetaExt, SorobanTransactionMetaExtV1, SorobanTransactionMetaV2, Transaction,
+    TransactionEnvelope, TransactionEvent, TransactionEventStage, TransactionExt, TransactionMeta,
+    TransactionMetaV4, TransactionResult, TransactionResultExt, TransactionResultMetaV1,
+    TransactionResultPair, TransactionResultResult, TtlEntry,
 };
 use soroban_env_host::LedgerInfo;
 
@@ -163,9 +164,80 @@ pub fn is_soroban_op(body: &OperationBody) -> bool {
 }
 
 pub fn is_soroban(env: &TransactionEnvelope) -> bool {
+    inner_tx(env).is_some_and(|(tx, _)| tx.operations.iter().any(|o| is_soroban_op(&o.body)))
+}
+
+/// The (inner) transaction and its signatures; `None` for v0 envelopes.
+pub fn inner_tx(env: &TransactionEnvelope) -> Option<(&Transaction, &[DecoratedSignature])> {
     match env {
-        TransactionEnvelope::Tx(e) => e.tx.operations.iter().any(|o| is_soroban_op(&o.body)),
-        _ => false,
+        TransactionEnvelope::Tx(e) => Some((&e.tx, e.signatures.as_slice())),
+        TransactionEnvelope::TxFeeBump(fb) => {
+            let FeeBumpTransactionInnerTx::Tx(e) = &fb.tx.inner_tx;
+            Some((&e.tx, e.signatures.as_slice()))
+        }
+        TransactionEnvelope::TxV0(_) => None,
+    }
+}
+
+/// Who pays the fee: the fee-bump's fee source, else the transaction's source.
+pub fn fee_payer(env: &TransactionEnvelope) -> Option<AccountId> {
+    match env {
+        TransactionEnvelope::TxFeeBump(fb) => Some(fb.tx.fee_source.clone().account_id()),
+        _ => inner_tx(env).map(|(tx, _)| tx.source_account.clone().account_id()),
+    }
+}
+
+/// The fee taken from the payer when the envelope is applied, before any refund.
+pub fn envelope_fee(env: &TransactionEnvelope) -> i64 {
+    match (env, inner_tx(env)) {
+        (TransactionEnvelope::TxFeeBump(fb), Some((tx, _))) => {
+            // A fee bump pays the inclusion fee for one more operation (the bump itself).
+            let inclusion = i64::from(BASE_FEE) * (tx.operations.len() as i64 + 1);
+            let resource = soroban_data(tx).map_or(0, |d| d.resource_fee);
+            resource + inclusion.min(fb.tx.fee - resource)
+        }
+        (_, Some((tx, _))) => initial_fee(tx),
+        _ => 0,
+    }
+}
+
+fn to_inner(r: TransactionResultResult) -> InnerTransactionResultResult {
+    use InnerTransactionResultResult as I;
+    use TransactionResultResult as T;
+    match r {
+        T::TxSuccess(v) => I::TxSuccess(v),
+        T::TxFailed(v) => I::TxFailed(v),
+        T::TxTooEarly => I::TxTooEarly,
+        T::TxTooLate => I::TxTooLate,
+        T::TxMissingOperation => I::TxMissingOperation,
+        T::TxBadSeq => I::TxBadSeq,
+        T::TxBadAuth => I::TxBadAuth,
+        T::TxInsufficientBalance => I::TxInsufficientBalance,
+        T::TxNoAccount => I::TxNoAccount,
+        T::TxInsufficientFee => I::TxInsufficientFee,
+        T::TxBadAuthExtra => I::TxBadAuthExtra,
+        T::TxNotSupported => I::TxNotSupported,
+        T::TxMalformed => I::TxMalformed,
+        T::TxSorobanInvalid => I::TxSorobanInvalid,
+        _ => I::TxInternalError,
+    }
+}
+
+/// Wraps an inner result the way core reports a fee-bump transaction.
+fn wrap_fee_bump(inner_hash: [u8; 32], r: TransactionResultResult) -> TransactionResultResult {
+    let ok = matches!(r, TransactionResultResult::TxSuccess(_));
+    let pair = InnerTransactionResultPair {
+        transaction_hash: Hash(inner_hash),
+        result: InnerTransactionResult {
+            fee_charged: 0,
+            result: to_inner(r),
+            ext: InnerTransactionResultExt::V0,
+        },
+    };
+    if ok {
+        TransactionResultResult::TxFeeBumpInnerSuccess(pair)
+    } else {
+        TransactionResultResult::TxFeeBumpInnerFailed(pair)
     }
 }
 
@@ -235,11 +307,88 @@ pub fn validate(
     hash: &[u8; 32],
     size: u32,
 ) -> Result<AccountId, Rejected> {
-    let (tx, sigs) = match env {
-        TransactionEnvelope::Tx(e) => (&e.tx, e.signatures.as_slice()),
-        // Fee bumps and pre-protocol-13 envelopes are not accepted here (see docs/localnet.md).
-        _ => return Err(reject(TransactionResultResult::TxNotSupported, 0)),
+    let TransactionEnvelope::TxFeeBump(fb) = env else {
+        let Some((tx, sigs)) = inner_tx(env) else {
+            // Pre-protocol-13 (v0) envelopes are not accepted here (see docs/localnet.md).
+            return Err(reject(TransactionResultResult::TxNotSupported, 0));
+        };
+        return validate_tx(node, tx, sigs, hash, size, false);
     };
+    let FeeBumpTransactionInnerTx::Tx(inner) = &fb.tx.inner_tx;
+    let inner_hash = inner.hash(node.network_id).unwrap_or([0; 32]);
+    let tx = &inner.tx;
+    let min_outer = i64::from(BASE_FEE) * (tx.operations.len() as i64 + 1)
+        + soroban_data(tx).map_or(0, |d| d.resource_fee);
+    if fb.tx.fee < min_outer || fb.tx.fee < i64::from(tx.fee) {
+        return Err(reject(
+            TransactionResultResult::TxInsufficientFee,
+            min_outer,
+        ));
+    }
+    let payer = fb.tx.fee_source.clone().account_id();
+    let Some(payer_acct) = node.get_account(&payer) else {
+        return Err(reject(TransactionResultResult::TxNoAccount, min_outer));
+    };
+    check_signatures(node, std::slice::from_ref(&payer), &fb.signatures, hash)
+        .map_err(|r| reject(r, min_outer))?;
+    let source = validate_tx(node, tx, &inner.signatures, &inner_hash, size, true)
+        .map_err(|r| reject(wrap_fee_bump(inner_hash, r.result), min_outer))?;
+    if payer_acct.balance - min_balance(&payer_acct) - pending_fees(node, &payer)
+        < envelope_fee(env)
+    {
+        return Err(reject(
+            TransactionResultResult::TxInsufficientBalance,
+            min_outer,
+        ));
+    }
+    Ok(source)
+}
+
+fn pending_fees(node: &Node, payer: &AccountId) -> i64 {
+    node.pending
+        .iter()
+        .filter(|p| fee_payer(&p.envelope).as_ref() == Some(payer))
+        .map(|p| envelope_fee(&p.envelope))
+        .sum()
+}
+
+/// Signatures: each signer's master key must have signed `hash`, and no signature may be left
+/// unused. Missing accounts are skipped (an operation source fails at apply, as in core).
+fn check_signatures(
+    node: &Node,
+    signers: &[AccountId],
+    sigs: &[DecoratedSignature],
+    hash: &[u8; 32],
+) -> Result<(), TransactionResultResult> {
+    let mut used = vec![false; sigs.len()];
+    for signer in signers {
+        let Some(acct) = node.get_account(signer) else {
+            continue;
+        };
+        let pk = crate::util::account_bytes(signer);
+        let found = sigs
+            .iter()
+            .position(|s| s.hint.0 == pk[28..32] && verify(&pk, hash, s));
+        match found {
+            Some(j) if acct.thresholds.0[0] > 0 => used[j] = true,
+            _ => return Err(TransactionResultResult::TxBadAuth),
+        }
+    }
+    if used.iter().any(|u| !u) {
+        return Err(TransactionResultResult::TxBadAuthExtra);
+    }
+    Ok(())
+}
+
+/// Checks one (possibly fee-bumped) transaction; fee and balance checks belong to the bump then.
+fn validate_tx(
+    node: &Node,
+    tx: &Transaction,
+    sigs: &[DecoratedSignature],
+    hash: &[u8; 32],
+    size: u32,
+    fee_bumped: bool,
+) -> Result<AccountId, Rejected> {
     let nops = tx.operations.len() as i64;
     let min_inclusion = i64::from(BASE_FEE) * nops;
     if tx.operations.is_empty() {
@@ -261,7 +410,8 @@ pub fn validate(
         return Err(reject(TransactionResultResult::TxMalformed, min_inclusion));
     }
     if let Some(d) = data {
-        if d.resource_fee < 0 || i64::from(tx.fee) < d.resource_fee + min_inclusion {
+        if d.resource_fee < 0 || (!fee_bumped && i64::from(tx.fee) < d.resource_fee + min_inclusion)
+        {
             return Err(reject(
                 TransactionResultResult::TxInsufficientFee,
                 min_inclusion,
@@ -279,7 +429,7 @@ pub fn validate(
                 min_inclusion,
             ));
         }
-    } else if i64::from(tx.fee) < min_inclusion {
+    } else if !fee_bumped && i64::from(tx.fee) < min_inclusion {
         return Err(reject(
             TransactionResultResult::TxInsufficientFee,
             min_inclusion,
@@ -328,42 +478,10 @@ pub fn validate(
             signers.push(s);
         }
     }
-    let mut used = vec![false; sigs.len()];
-    for (i, signer) in signers.iter().enumerate() {
-        let master_weight = if i == 0 {
-            acct.thresholds.0[0]
-        } else {
-            match node.get_account(signer) {
-                Some(a) => a.thresholds.0[0],
-                // A missing operation source fails at apply time (opNO_ACCOUNT), as in core.
-                None => continue,
-            }
-        };
-        let pk = crate::util::account_bytes(signer);
-        let found = sigs
-            .iter()
-            .position(|s| s.hint.0 == pk[28..32] && verify(&pk, hash, s));
-        match found {
-            Some(j) if master_weight > 0 => used[j] = true,
-            _ => return Err(reject(TransactionResultResult::TxBadAuth, min_inclusion)),
-        }
-    }
-    if used.iter().any(|u| !u) {
-        return Err(reject(
-            TransactionResultResult::TxBadAuthExtra,
-            min_inclusion,
-        ));
-    }
-    let pending_fees: i64 = node
-        .pending
-        .iter()
-        .filter(|p| p.source == source)
-        .map(|p| match &p.envelope {
-            TransactionEnvelope::Tx(e) => initial_fee(&e.tx),
-            _ => 0,
-        })
-        .sum();
-    if acct.balance - min_balance(&acct) - pending_fees < initial_fee(tx) {
+    check_signatures(node, &signers, sigs, hash).map_err(|r| reject(r, min_inclusion))?;
+    if !fee_bumped
+        && acct.balance - min_balance(&acct) - pending_fees(node, &source) < initial_fee(tx)
+    {
         return Err(reject(
             TransactionResultResult::TxInsufficientBalance,
             min_inclusion,
@@ -424,10 +542,15 @@ pub struct Applied {
 /// Applies one admitted transaction at ledger `li.sequence_number`.
 pub fn apply_transaction(node: &Node, li: &LedgerInfo, p: &PendingTx, _order: u32) -> Applied {
     let seq = li.sequence_number;
-    let TransactionEnvelope::Tx(env) = &p.envelope else {
-        unreachable!("validate admits only v1 envelopes");
+    let (tx, _) = inner_tx(&p.envelope).expect("validate admits only v1 and fee-bump envelopes");
+    let payer = fee_payer(&p.envelope).expect("has a fee payer");
+    let inner_hash = match &p.envelope {
+        TransactionEnvelope::TxFeeBump(fb) => {
+            let FeeBumpTransactionInnerTx::Tx(inner) = &fb.tx.inner_tx;
+            Some(inner.hash(node.network_id).unwrap_or([0; 32]))
+        }
+        _ => None,
     };
-    let tx = &env.tx;
     let base: &EntryMap = &node.entries;
     let mut ov = Overlay::new(base);
     let source = p.source.clone();
@@ -436,15 +559,15 @@ pub fn apply_transaction(node: &Node, li: &LedgerInfo, p: &PendingTx, _order: u3
     // Fee: charged up front, refunded after a Soroban transaction for what it did not use.
     let start = ov.changes.clone();
     let mut charged = 0;
-    if let Some(mut acct) = ov.account(&source) {
-        charged = initial_fee(tx).min(acct.balance);
+    if let Some(mut acct) = ov.account(&payer) {
+        charged = envelope_fee(&p.envelope).min(acct.balance);
         acct.balance -= charged;
         ov.put_account(acct, seq);
     }
     let fee_processing = ov.diff_since(&start, seq);
     let mut tx_events = vec![TransactionEvent {
         stage: TransactionEventStage::BeforeAllTxs,
-        event: fee_event(native_sac, &source, charged),
+        event: fee_event(native_sac, &payer, charged),
     }];
 
     let before_seq = ov.changes.clone();
@@ -525,7 +648,10 @@ pub fn apply_transaction(node: &Node, li: &LedgerInfo, p: &PendingTx, _order: u3
             ));
         }
     }
-    let result = tx_result.expect("set above");
+    let mut result = tx_result.expect("set above");
+    if let Some(h) = inner_hash {
+        result = wrap_fee_bump(h, result);
+    }
 
     // Refund the unused refundable resource fee (the whole of it when the transaction failed).
     let mut post_fee = LedgerEntryChanges::default();
@@ -534,7 +660,7 @@ pub fn apply_transaction(node: &Node, li: &LedgerInfo, p: &PendingTx, _order: u3
         let refund = (declared_refundable - refundable_used).clamp(0, charged);
         if refund > 0 {
             let before_refund = ov.changes.clone();
-            if let Some(mut acct) = ov.account(&source) {
+            if let Some(mut acct) = ov.account(&payer) {
                 acct.balance += refund;
                 ov.put_account(acct, seq);
             }
@@ -542,7 +668,7 @@ pub fn apply_transaction(node: &Node, li: &LedgerInfo, p: &PendingTx, _order: u3
             fee_charged -= refund;
             tx_events.push(TransactionEvent {
                 stage: TransactionEventStage::AfterAllTxs,
-                event: fee_event(native_sac, &source, -refund),
+                event: fee_event(native_sac, &payer, -refund),
             });
         }
     }

@@ -360,6 +360,7 @@ mod tests {
                 application_order: 1,
                 close_time: 100,
                 successful: true,
+                fee_bump: false,
                 envelope_xdr: vec![],
                 result_xdr: vec![],
                 meta_xdr: vec![],

@@ -89,6 +89,7 @@ pub struct TxRecord {
     pub application_order: u32,
     pub close_time: u64,
     pub successful: bool,
+    pub fee_bump: bool,
     pub envelope_xdr: Vec<u8>,
     pub result_xdr: Vec<u8>,
     pub meta_xdr: Vec<u8>,
@@ -438,6 +439,7 @@ pub fn tx_records(
             let successful = matches!(
                 rm.result.result.result,
                 TransactionResultResult::TxSuccess(_)
+                    | TransactionResultResult::TxFeeBumpInnerSuccess(_)
             );
             let (diagnostic_events, tx_events, op_events) = match &rm.tx_apply_processing {
                 TransactionMeta::V4(m) => (
@@ -456,6 +458,7 @@ pub fn tx_records(
                 application_order: i as u32 + 1,
                 close_time,
                 successful,
+                fee_bump: matches!(env, TransactionEnvelope::TxFeeBump(_)),
                 envelope_xdr: to_xdr(env),
                 result_xdr: to_xdr(&rm.result.result),
                 meta_xdr: to_xdr(&rm.tx_apply_processing),

@@ -12,7 +12,7 @@ pub fn tx_fields(rec: &TxRecord) -> Value {
         "status": if rec.successful { "SUCCESS" } else { "FAILED" },
         "txHash": hex::encode(rec.hash),
         "applicationOrder": rec.application_order,
-        "feeBump": false,
+        "feeBump": rec.fee_bump,
         "envelopeXdr": b64(&rec.envelope_xdr),
         "resultXdr": b64(&rec.result_xdr),
         "resultMetaXdr": b64(&rec.meta_xdr),
