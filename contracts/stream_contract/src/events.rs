@@ -5,8 +5,7 @@
 //! soroban-sdk deprecates `events().publish` in favour of `#[contractevent]`, but that macro
 //! cannot put `stream_id` both in the topics and in the data map, which the wire format needs.
 //! So we keep `publish` (in `emit_stream_event`/`emit_protocol_event` below) and describe the
-//! events in the contract spec
-//! ourselves (see `build.rs`).
+//! events in the contract spec ourselves (see `build.rs`).
 
 use soroban_sdk::{contracttype, Address, Env, IntoVal, Symbol, Val};
 
