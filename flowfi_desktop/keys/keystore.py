@@ -117,6 +117,9 @@ class Vault:
     nonce: bytes
     check: bytes
     ciphertext: bytes
+    #: The format version bound into the AEAD when it was sealed (kept across upgrades of the
+    #: clear part, so a migrated file still opens; the next seal uses the current version).
+    sealed_version: int = VERSION
 
     def needs_rehash(self, target: KdfParams) -> bool:
         return self.kdf.weaker_than(target)
@@ -161,10 +164,10 @@ class KeystoreFile:
 
     # ------------------------------------------------------------ encoding
 
-    def associated_data(self, kdf: KdfParams) -> bytes:
+    def associated_data(self, kdf: KdfParams, version: int) -> bytes:
         header = {
             "format": FORMAT,
-            "version": self.version,
+            "version": version,
             "id": self.id,
             "kdf": {"name": KDF_NAME, "opslimit": kdf.opslimit, "memlimit": kdf.memlimit},
             "cipher": CIPHER_NAME,
@@ -185,6 +188,7 @@ class KeystoreFile:
                 "cipher": {"name": CIPHER_NAME, "nonce": _b64(v.nonce)},
                 "check": _b64(v.check),
                 "ciphertext": _b64(v.ciphertext),
+                "sealed_version": v.sealed_version,
             }
         doc = {
             "format": FORMAT,
@@ -205,13 +209,14 @@ class KeystoreFile:
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise ValueError("not a FlowFi keystore")
         version = doc.get("version")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
             raise ValueError("bad format version")
         if version > VERSION:
             raise KeystoreTooNew(
                 f"the keystore is format version {version}; this FlowFi Desktop reads up to "
                 f"{VERSION}: update the app (the file was not changed)"
             )
+        original_version = version
         doc = upgrade(doc)
         ident = doc.get("id")
         if not isinstance(ident, str) or not ident:
@@ -246,6 +251,7 @@ class KeystoreFile:
                     nonce=_unb64(cipher_doc["nonce"]),
                     check=_unb64(raw_vault["check"]),
                     ciphertext=_unb64(raw_vault["ciphertext"]),
+                    sealed_version=int(raw_vault.get("sealed_version", original_version)),
                 )
             except (KeyError, TypeError, binascii.Error) as exc:
                 raise ValueError(f"bad vault ({type(exc).__name__})") from None
@@ -267,7 +273,7 @@ class KeystoreFile:
             raise WrongPassword("wrong password: the keystore did not unlock")
         try:
             plain = nacl.secret.Aead(key).decrypt(
-                v.nonce + v.ciphertext, self.associated_data(v.kdf)
+                v.nonce + v.ciphertext, self.associated_data(v.kdf, v.sealed_version)
             )
         except nacl.exceptions.CryptoError:
             raise KeystoreTampered(
@@ -286,13 +292,14 @@ class KeystoreFile:
     def seal_vault(self, key: bytes, kdf: KdfParams, salt: bytes, found: dict[str, Any]) -> None:
         nonce = secrets.token_bytes(nacl.secret.Aead.NONCE_SIZE)
         plain = json.dumps({"secrets": found}, sort_keys=True).encode("utf-8")
-        sealed = nacl.secret.Aead(key).encrypt(plain, self.associated_data(kdf), nonce)
+        sealed = nacl.secret.Aead(key).encrypt(plain, self.associated_data(kdf, VERSION), nonce)
         self.vault = Vault(
             kdf=kdf,
             salt=salt,
             nonce=nonce,
             check=key_check(key),
             ciphertext=bytes(sealed.ciphertext),
+            sealed_version=VERSION,
         )
 
 

@@ -310,3 +310,48 @@ def test_killed_writer_leaves_a_readable_keystore(wallet: Wallet) -> None:
         doc["accounts"] = doc["accounts"][:1]
         wallet.path.write_text(json.dumps(doc))
     assert max(written) > 1  # the writer was killed while it was writing
+
+
+def test_an_older_format_is_migrated_step_by_step(
+    wallet: Wallet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upgrade mechanism: a (hypothetical) version-0 file is brought to version 1."""
+    from flowfi_desktop.keys import keystore
+
+    wallet.import_secret("alice", SECRET, pw())  # type: ignore[arg-type]
+    doc = json.loads(wallet.path.read_text())
+    doc["version"] = 0
+    doc["wallets"] = doc.pop("accounts")  # what version 0 might have called it
+    del doc["vault"]["sealed_version"]  # version 0 did not record it: the file's version then
+    wallet.path.write_text(json.dumps(doc))
+
+    def zero_to_one(old: dict) -> dict:  # type: ignore[type-arg]
+        new = dict(old)
+        new["accounts"] = new.pop("wallets")
+        new["version"] = 1
+        return new
+
+    monkeypatch.setitem(keystore.MIGRATIONS, 0, zero_to_one)
+    assert [a.name for a in wallet.accounts()] == ["alice"]
+    # The AEAD bound version 1 when this file was really sealed, so opening it as a version-0
+    # seal is detected as a modification; with the seal's version recorded it opens.
+    with pytest.raises(KeystoreTampered):
+        wallet.signer("alice", pw())  # type: ignore[arg-type]
+    doc["vault"]["sealed_version"] = 1
+    wallet.path.write_text(json.dumps(doc))
+    assert wallet.signer("alice", pw()).secret == SECRET  # type: ignore[arg-type]
+    wallet.watch("w", VECTORS[1][2])  # the next write stores the current version
+    assert json.loads(wallet.path.read_text())["version"] == 1
+    wallet.import_mnemonic("m", TEST_3, 3, pw())  # type: ignore[arg-type]
+    assert json.loads(wallet.path.read_text())["vault"]["sealed_version"] == 1
+    monkeypatch.delitem(keystore.MIGRATIONS, 0)
+    assert [a.name for a in wallet.accounts()] == ["alice", "w", "m"]
+
+
+def test_an_older_format_without_a_migration_is_reported(wallet: Wallet) -> None:
+    wallet.watch("w", ADDRESS)
+    doc = json.loads(wallet.path.read_text())
+    doc["version"] = 0
+    wallet.path.write_text(json.dumps(doc))
+    with pytest.raises(KeystoreCorrupt, match="no upgrade from format version 0"):
+        wallet.accounts()

@@ -143,6 +143,11 @@ def test_stream_lifecycle(cli: Cli, localnet: Localnet) -> None:
     assert xlm_balance(cli, "bob") < bob_before + amount  # minus the fee bob paid
     assert xlm_balance(cli, "bob") > bob_before + amount - XLM
 
+    not_sender = cli("stream", "top-up", str(stream_id), "--account", "bob", "--amount", "1",
+                     "--yes")  # fmt: skip
+    assert not_sender.code == 4
+    assert "Unauthorized (3)" in not_sender.err
+
     assert cli("stream", "pause", str(stream_id), "--account", "alice", "--yes").code == 0
     paused = cli("stream", "withdraw", str(stream_id), "--account", "bob", "--yes")
     assert paused.code == 4
