@@ -80,7 +80,7 @@ bench: setup wasm localnet-bin
 	$(BIN)/python -m benchmarks
 
 # ---------------------------------------------------------------- packages
-package: setup wasm
+package: setup wasm localnet-bin
 	packaging/build-app.sh
 	packaging/deb/build-deb.sh
 
