@@ -38,7 +38,13 @@ from flowfi_desktop.indexer.notify import (
     SyncProgress,
     SyncStatus,
 )
-from flowfi_desktop.indexer.page import PageDataError, cursor_ledger, max_cursor, parse_page
+from flowfi_desktop.indexer.page import (
+    EventsPage,
+    PageDataError,
+    cursor_ledger,
+    max_cursor,
+    parse_page,
+)
 from flowfi_desktop.indexer.rpc_port import RpcCaller, RpcDataError, error_code
 from flowfi_desktop.indexer.writer import IndexWriter, InvalidXdrError
 from flowfi_desktop.store.db import Store
@@ -207,65 +213,87 @@ class Indexer:
             assert cursor is not None
 
         self._status("syncing", f"indexing from ledger {cursor_ledger(cursor)} to {latest}")
-        while True:
-            try:
-                with _gc_paused():
-                    page = await self._fetch_page(cursor, tries)
-            except _Behind as behind:
-                report.status = self._status(
-                    "waiting",
-                    f"the RPC is at ledger {behind.rpc_latest}, behind the index "
-                    f"(ledger {behind.ours}); waiting for it to catch up",
-                )
-                report.ledger = behind.ours
-                return report
-            except _OutOfRange:
-                # Retention moved past our cursor since getHealth: start over (gap path).
-                return await self._merge(report, await self.sync_once(attempts=attempts))
-            accept = frozenset(
-                k for k, n in self._invalid_seen.items() if n >= self.config.invalid_xdr_attempts
-            )
-            try:
-                with _gc_paused():
-                    outcome = self.writer.commit_page(
-                        page.events,
-                        page.cursor,
-                        page.latest_ledger,
-                        page.oldest_ledger,
-                        retention if isinstance(retention, int) else None,
-                        accept_invalid_xdr=accept,
+        prefetch: asyncio.Task[EventsPage] | None = None
+        try:
+            while True:
+                try:
+                    with _gc_paused():
+                        if prefetch is not None:
+                            page = await prefetch
+                            prefetch = None
+                        else:
+                            page = await self._fetch_page(cursor, tries)
+                except _Behind as behind:
+                    report.status = self._status(
+                        "waiting",
+                        f"the RPC is at ledger {behind.rpc_latest}, behind the index "
+                        f"(ledger {behind.ours}); waiting for it to catch up",
                     )
-            except InvalidXdrError as error:
-                seen = self._invalid_seen[error.event_id] = (
-                    self._invalid_seen.get(error.event_id, 0) + 1
+                    report.ledger = behind.ours
+                    return report
+                except _OutOfRange:
+                    # Retention moved past our cursor since getHealth: start over (gap path).
+                    return await self._merge(report, await self.sync_once(attempts=attempts))
+                last_page = (
+                    len(page.events) < self.config.page_limit
+                    and cursor_ledger(page.cursor) >= page.latest_ledger
                 )
-                if tries is not None and seen > max(tries, self.config.invalid_xdr_attempts):
-                    raise
-                self._status("retrying", f"{error}; asking again (attempt {seen})")
-                await asyncio.sleep(min(self.config.retry_initial * seen, self.config.retry_max))
-                continue
-            for event_id in accept:
-                if event_id <= page.cursor:
-                    self._invalid_seen.pop(event_id, None)
-                    log.warning("event %s kept raw: its XDR stayed invalid", event_id)
-            report.pages += 1
-            report.events += outcome.new_events
-            report.unknown += outcome.unknown
-            report.changed_streams |= outcome.changed_streams
-            if outcome.anomalies:
+                if not last_page:
+                    # Ask for the next page now: the server prepares it while this one commits.
+                    prefetch = asyncio.create_task(self._fetch_page(page.cursor, tries))
+                    for _ in range(4):  # let it get the request out
+                        await asyncio.sleep(0)
+                accept = frozenset(
+                    k
+                    for k, n in self._invalid_seen.items()
+                    if n >= self.config.invalid_xdr_attempts
+                )
+                try:
+                    with _gc_paused():
+                        outcome = self.writer.commit_page(
+                            page.events,
+                            page.cursor,
+                            page.latest_ledger,
+                            page.oldest_ledger,
+                            retention if isinstance(retention, int) else None,
+                            accept_invalid_xdr=accept,
+                        )
+                except InvalidXdrError as error:
+                    await _discard(prefetch)
+                    prefetch = None
+                    seen = self._invalid_seen[error.event_id] = (
+                        self._invalid_seen.get(error.event_id, 0) + 1
+                    )
+                    if tries is not None and seen > max(tries, self.config.invalid_xdr_attempts):
+                        raise
+                    self._status("retrying", f"{error}; asking again (attempt {seen})")
+                    await asyncio.sleep(
+                        min(self.config.retry_initial * seen, self.config.retry_max)
+                    )
+                    continue
+                for event_id in accept:
+                    if event_id <= page.cursor:
+                        self._invalid_seen.pop(event_id, None)
+                        log.warning("event %s kept raw: its XDR stayed invalid", event_id)
+                report.pages += 1
+                report.events += outcome.new_events
+                report.unknown += outcome.unknown
+                report.changed_streams |= outcome.changed_streams
                 for anomaly in outcome.anomalies:
                     log.warning("index anomaly: %s", anomaly)
-            if outcome.new_events and outcome.last_event_id:
-                self.notifier.emit(EventsAdded(outcome.new_events, outcome.last_event_id))
-            if outcome.changed_streams:
-                self.notifier.emit(StreamsChanged(frozenset(outcome.changed_streams)))
-            cursor = page.cursor
-            ledger = cursor_ledger(cursor)
-            report.ledger = ledger
-            report.latest_ledger = max(page.latest_ledger, latest)
-            self.notifier.emit(SyncProgress(ledger, page.latest_ledger, report.events))
-            if len(page.events) < self.config.page_limit and ledger >= page.latest_ledger:
-                break
+                if outcome.new_events and outcome.last_event_id:
+                    self.notifier.emit(EventsAdded(outcome.new_events, outcome.last_event_id))
+                if outcome.changed_streams:
+                    self.notifier.emit(StreamsChanged(frozenset(outcome.changed_streams)))
+                cursor = page.cursor
+                ledger = cursor_ledger(cursor)
+                report.ledger = ledger
+                report.latest_ledger = max(page.latest_ledger, latest)
+                self.notifier.emit(SyncProgress(ledger, page.latest_ledger, report.events))
+                if last_page:
+                    break
+        finally:
+            await _discard(prefetch)
         unknown_note = (
             f"; {report.unknown} events of unknown shape kept raw" if report.unknown else ""
         )
@@ -282,7 +310,7 @@ class Indexer:
         later.gaps = report.gaps + later.gaps
         return later
 
-    async def _fetch_page(self, cursor: str, tries: int | None) -> Any:
+    async def _fetch_page(self, cursor: str, tries: int | None) -> EventsPage:
         delay = self.config.retry_initial
         attempt = 0
         while True:
@@ -412,6 +440,15 @@ class Indexer:
                 for waiter in waiters:
                     waiter.cancel()
         self._status("stopped", "sync stopped")
+
+
+async def _discard(task: asyncio.Task[Any] | None) -> None:
+    """Cancels a prefetch that is no longer wanted and waits for it to end."""
+    if task is not None and not task.done():
+        task.cancel()
+    if task is not None:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
 
 
 @contextlib.contextmanager
