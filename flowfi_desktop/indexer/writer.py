@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowfi_desktop.errors import RefusedError
 from flowfi_desktop.indexer.decode import decode_event, fields_json_text
 from flowfi_desktop.indexer.page import PageDataError, RawEvent
 from flowfi_desktop.indexer.state import StreamApplier, StreamState
@@ -200,7 +201,10 @@ def ensure_contract(
             network_id = row[0]
             if row[1] != passphrase:
                 connection.execute("ROLLBACK")
-                raise ValueError(f"network {network!r} is indexed with another passphrase")
+                raise RefusedError(
+                    f"network {network!r} is indexed with another passphrase; "
+                    "use another network name or data dir"
+                )
         found = connection.execute(
             "SELECT id FROM contracts WHERE network_id = ? AND contract_id = ?",
             (network_id, contract_id),

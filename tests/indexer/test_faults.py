@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-from flowfi_desktop.errors import NetworkError
+from flowfi_desktop.errors import NetworkError, RefusedError
 from flowfi_desktop.indexer.chain_state import ChainStateReader
 from flowfi_desktop.indexer.rpc_server import Fault, LocalRpc
 from flowfi_desktop.indexer.synthetic import SyntheticHistory, generate_history
 from flowfi_desktop.indexer.verify import verify_streams
-from flowfi_desktop.indexer.writer import IndexWriter
+from flowfi_desktop.indexer.writer import IndexWriter, ensure_contract
+from flowfi_desktop.store import open_store
 from tests.indexer.helpers import FAST, Rig, assert_exact, indexed_ids, make_rig, stream_mismatches
 
 SPLIT = 700
@@ -335,3 +336,36 @@ def test_retention_passing_the_cursor_during_a_sync(
     assert len(gaps) == 1
     assert gaps[0][1] == SPLIT + 399
     assert stream_mismatches(got, history.model.streams, derived=False) == []
+
+
+def test_follow_mode_rides_out_an_outage(
+    tmp_path: Path, server: LocalRpc, history: SyntheticHistory
+) -> None:
+    server.fault = first_calls("getEvents", 6, Fault(status=503, body=b""))
+    rig = make_rig(tmp_path, server, replace(FAST, page_limit=400, poll_interval=0.05))
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(rig.indexer.follow(stop))
+        for _ in range(300):
+            await asyncio.sleep(0.02)
+            if len(indexed_ids(rig.store)) == len(history.events):
+                break
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        await rig.close()
+
+    asyncio.run(run())
+    assert "retrying" in states(rig)
+    assert "caught_up" in states(rig)
+    assert_exact(rig, history)
+
+
+def test_the_same_network_name_with_another_passphrase_is_refused(
+    tmp_path: Path, server: LocalRpc
+) -> None:
+    store = open_store(tmp_path / "index.db")
+    ensure_contract(store, "local", "one passphrase", server.history.contract_id)
+    with pytest.raises(RefusedError, match="another passphrase"):
+        ensure_contract(store, "local", "another passphrase", server.history.contract_id)
+    store.close()
