@@ -260,6 +260,50 @@ def contract_deploy(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def contract_set_fees(ctx: Context, args: argparse.Namespace) -> int:
+    admin = signing_account(ctx, args.account)
+    source = signing_account(ctx, args.source or args.account)
+    fee_bps = parse_int(args.fee_bps, "--fee-bps", 0, 1000)
+    treasury = parse_address(args.treasury, what="treasury")
+    network = ctx.network
+    contract_id = ctx.contract_id(network)
+
+    async def go() -> Any:
+        async with ctx.soroban(network) as soroban:
+            await check_network(soroban, network)
+            config = await read_call(soroban, calls.get_fee_config(contract_id))
+            make = calls.initialize if config is None else calls.update_fee_config
+            call = make(contract_id, admin.address, treasury, fee_bps)
+            return await run_write(ctx, soroban, call, source, yes=args.yes)
+
+    outcome = asyncio.run(go())
+    ctx.console.result(
+        {"tx_hash": outcome.tx_hash, "fee_bps": fee_bps, "treasury": treasury},
+        f"fees set to {fee_bps} bps to {treasury} (tx {outcome.tx_hash})",
+    )
+    return 0
+
+
+def contract_transfer_admin(ctx: Context, args: argparse.Namespace) -> int:
+    admin = signing_account(ctx, args.account)
+    source = signing_account(ctx, args.source or args.account)
+    new_admin = parse_address(args.new_admin, what="new admin")
+    network = ctx.network
+    call = calls.transfer_admin(ctx.contract_id(network), admin.address, new_admin)
+
+    async def go() -> Any:
+        async with ctx.soroban(network) as soroban:
+            await check_network(soroban, network)
+            return await run_write(ctx, soroban, call, source, yes=args.yes)
+
+    outcome = asyncio.run(go())
+    ctx.console.result(
+        {"tx_hash": outcome.tx_hash, "admin": new_admin},
+        f"{new_admin} is now the contract's admin (tx {outcome.tx_hash})",
+    )
+    return 0
+
+
 # ---------------------------------------------------------------- stream
 
 

@@ -126,6 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
     dep.add_argument("--yes", action="store_true")
     _json(dep)
 
+    fees = con.add_parser("set-fees", help="set the contract's fee (initialize or update)")
+    fees.add_argument("--account", required=True, metavar="NAME", help="the admin account")
+    fees.add_argument("--fee-bps", required=True, metavar="N")
+    fees.add_argument("--treasury", required=True, metavar="ADDRESS")
+    fees.add_argument("--source", metavar="NAME", help="account that pays, when not --account")
+    fees.add_argument("--yes", action="store_true")
+    _json(fees)
+    admin = con.add_parser("transfer-admin", help="hand the admin role to another address")
+    admin.add_argument("--account", required=True, metavar="NAME", help="the current admin")
+    admin.add_argument("--new-admin", required=True, metavar="ADDRESS")
+    admin.add_argument("--source", metavar="NAME", help="account that pays, when not --account")
+    admin.add_argument("--yes", action="store_true")
+    _json(admin)
+
     # settings
     settings = commands.add_parser("settings", help="show and change settings")
     sset = settings.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -175,6 +189,8 @@ def _handler(args: argparse.Namespace) -> Handler:
         ("account", "fund"): c.account_fund,
         ("account", "balance"): c.account_balance,
         ("contract", "deploy"): c.contract_deploy,
+        ("contract", "set-fees"): c.contract_set_fees,
+        ("contract", "transfer-admin"): c.contract_transfer_admin,
         ("settings", "list"): c.settings_list,
         ("settings", "set"): c.settings_set,
         ("stream", "create"): c.stream_create,

@@ -341,6 +341,42 @@ def test_stream_create_bad_values(funded_cli: Cli, extra: list[str], words: str)
         ),
         (["contract", "deploy", "--account", "bob"], "watch-only"),
         (["contract", "deploy", "--account", "nobody"], "unknown account"),
+        (
+            [
+                "contract",
+                "set-fees",
+                "--account",
+                "alice",
+                "--fee-bps",
+                "-1",
+                "--treasury",
+                ACCOUNT,
+            ],
+            "out of range",
+        ),
+        (
+            ["contract", "set-fees", "--account", "alice", "--fee-bps", "5", "--treasury", MUXED],
+            "muxed",
+        ),
+        (
+            ["contract", "set-fees", "--account", "bob", "--fee-bps", "5", "--treasury", ACCOUNT],
+            "watch-only",
+        ),
+        (
+            [
+                "contract",
+                "transfer-admin",
+                "--account",
+                "alice",
+                "--new-admin",
+                break_checksum(ACCOUNT),
+            ],
+            "checksum",
+        ),
+        (
+            ["contract", "transfer-admin", "--account", "nobody", "--new-admin", ACCOUNT],
+            "unknown account",
+        ),
         (["stream", "top-up", "1", "--account", "alice", "--amount", "0"], "zero"),
         (["stream", "top-up", "1", "--account", "alice", "--amount", "-2"], "negative"),
         (["stream", "top-up", "1", "--account", "alice", "--amount", "1e3"], "not a number"),

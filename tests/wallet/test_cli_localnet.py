@@ -323,3 +323,74 @@ def test_local_network_is_started_on_demand_and_keeps_its_state(
     assert run.code == 0, run.err
     assert run.json()["balance"] == str(FRIENDBOT_XLM)  # type: ignore[index]
     assert (data / "localnet").is_dir()
+
+
+def test_fee_settings_and_admin_handover(cli: Cli, localnet: Localnet) -> None:
+    """initialize, update_fee_config and transfer_admin through `contract set-fees` and
+    `contract transfer-admin`, on a contract of this test's own."""
+    deployed = cli("contract", "deploy", "--account", "alice", "--yes", "--json")
+    assert deployed.code == 0, deployed.err
+    contract_id = deployed.json()["contract_id"]  # type: ignore[index]
+    bob = address(cli, "bob")
+
+    async def config() -> Any:
+        async with Soroban(localnet.network()) as soroban:
+            return await read_call(soroban, calls.get_fee_config(contract_id))
+
+    assert asyncio.run(config()) is None
+    first = cli("contract", "set-fees", "--account", "alice", "--fee-bps", "10",
+                "--treasury", bob, "--yes")  # fmt: skip
+    assert first.code == 0, first.err
+    assert "set up the contract's fees: 10 bps" in first.out  # initialize
+    second = cli("contract", "set-fees", "--account", "alice", "--fee-bps", "20",
+                 "--treasury", bob, "--yes")  # fmt: skip
+    assert second.code == 0, second.err
+    assert "change the fees to 20 bps" in second.out  # update_fee_config
+    assert asyncio.run(config())["fee_rate_bps"] == 20
+    maximum = cli("contract", "set-fees", "--account", "alice", "--fee-bps", "1000",
+                   "--treasury", bob, "--yes")  # fmt: skip
+    assert maximum.code == 0, maximum.err  # 1000 bps is the maximum, still allowed
+
+    not_admin = cli("contract", "set-fees", "--account", "bob", "--fee-bps", "1",
+                    "--treasury", bob, "--yes")  # fmt: skip
+    assert not_admin.code == 4
+    assert "NotAdmin (6)" in not_admin.err
+
+    handed = cli("contract", "transfer-admin", "--account", "alice", "--new-admin", bob,
+                 "--yes", "--json")  # fmt: skip
+    assert handed.code == 0, handed.err
+    assert asyncio.run(config())["admin"].address == bob
+    now_bob = cli("contract", "set-fees", "--account", "bob", "--fee-bps", "5",
+                  "--treasury", bob, "--yes")  # fmt: skip
+    assert now_bob.code == 0, now_bob.err
+    old_admin = cli("contract", "set-fees", "--account", "alice", "--fee-bps", "5",
+                    "--treasury", bob, "--yes")  # fmt: skip
+    assert old_admin.code == 4
+    assert "NotAdmin (6)" in old_admin.err
+
+
+def test_read_functions(cli: Cli, localnet: Localnet) -> None:
+    made = create(cli, amount="1", duration="10s")
+    stream_id = int(made["stream_id"])
+    advance_time(localnet, 20)
+
+    async def reads() -> tuple[Any, Any, Any]:
+        async with Soroban(localnet.network()) as soroban:
+            claimable = await read_call(
+                soroban, calls.get_claimable_amount(localnet.contract_id, stream_id)
+            )
+            done = await read_call(
+                soroban, calls.is_stream_completed(localnet.contract_id, stream_id)
+            )
+            missing = await read_call(soroban, calls.get_stream(localnet.contract_id, 10**9))
+        return claimable, done, missing
+
+    claimable, done, missing = asyncio.run(reads())
+    assert claimable == XLM  # the whole deposit has accrued
+    assert done is False  # completed only by the withdraw that empties it
+    assert missing is None
+    run = cli("stream", "withdraw", str(stream_id), "--account", "bob", "--yes", "--json")
+    assert run.code == 0, run.err
+    assert run.json()["amount"] == str(XLM)  # type: ignore[index]
+    _, done, _ = asyncio.run(reads())
+    assert done is True
