@@ -18,7 +18,7 @@ from flowfi_desktop.keys.mnemonic import MAX_INDEX
 from flowfi_desktop.settings import SCHEMA, parse_value
 from flowfi_desktop.streams import calls
 from flowfi_desktop.streams.calls import TokenRef
-from flowfi_desktop.streams.deploy import deploy
+from flowfi_desktop.streams.deploy import deploy, upload_fee
 from flowfi_desktop.streams.errors import describe
 from flowfi_desktop.streams.tx import read_call
 from flowfi_desktop.tokens import (
@@ -244,7 +244,12 @@ def contract_deploy(ctx: Context, args: argparse.Namespace) -> int:
             what = f"deploy the FlowFi stream contract ({len(wasm)} bytes) on {network.name}"
             if fee_bps is not None:
                 what += f" and set a {fee_bps} bps fee to {treasury or source.address}"
-            ctx.console.say(f"You are about to {what}, paid by {source.name} ({source.address}).")
+            fee = await upload_fee(soroban, source.address, wasm)
+            ctx.console.say(
+                f"You are about to {what}, paid by {source.name} ({source.address}).\n"
+                f"  fee of the upload: {format_amount(fee, 7)} XLM (simulated); creating the "
+                "contract and setting its fee are further transactions with smaller fees"
+            )
             if not args.yes and not ctx.console.confirm("Sign and send?"):
                 raise RefusedError("refused: nothing was signed or sent")
             keypair = ctx.wallet.unlock(ctx.passwords).keypair(source.name)

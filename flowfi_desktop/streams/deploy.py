@@ -50,6 +50,17 @@ async def _run_op(
     return outcome.return_value, outcome.tx_hash
 
 
+async def upload_fee(soroban: Soroban, source: str, wasm: bytes) -> int:
+    """The simulated total fee (stroops) of uploading `wasm` from `source`: for the review."""
+    account = await soroban.load_account(source)
+    builder = TransactionBuilder(account, soroban.network.passphrase, base_fee=BASE_FEE)
+    builder.append_upload_contract_wasm_op(contract=wasm)
+    built = builder.set_timeout(TX_TIMEOUT_SECONDS).build()
+    simulation = await soroban.simulate(built)
+    _check_simulation("upload of the contract wasm", simulation)
+    return BASE_FEE + int(simulation.min_resource_fee or 0)
+
+
 async def deploy(
     soroban: Soroban,
     keypair: Keypair,

@@ -197,6 +197,7 @@ def test_deploy_with_fees_records_the_contract(cli: Cli, localnet: Localnet) -> 
     run = cli("contract", "deploy", "--account", "alice", "--fee-bps", "100",
               "--treasury", treasury, "--yes", "--json")  # fmt: skip
     assert run.code == 0, run.err
+    assert "fee of the upload:" in run.err
     deployed: Any = run.json()
     assert deployed["contract_id"].startswith("C")
     shown: Any = cli("network", "show", "ln", "--json").json()
@@ -394,3 +395,12 @@ def test_read_functions(cli: Cli, localnet: Localnet) -> None:
     assert run.json()["amount"] == str(XLM)  # type: ignore[index]
     _, done, _ = asyncio.run(reads())
     assert done is True
+
+
+def test_deploy_refused_signs_nothing(cli: Cli) -> None:
+    before = xlm_balance(cli, "alice")
+    run = cli("contract", "deploy", "--account", "alice", stdin="no\n")
+    assert run.code == 1
+    assert "You are about to deploy the FlowFi stream contract" in run.out
+    assert "refused: nothing was signed or sent" in run.err
+    assert xlm_balance(cli, "alice") == before
