@@ -124,10 +124,7 @@ class StreamEvent(Base):
     topic_xdr: Mapped[str] = mapped_column(Text)  # base64 ScVals joined by ","
     value_xdr: Mapped[str] = mapped_column(Text)  # base64 ScVal
 
-    __table_args__ = (
-        Index("ix_stream_events_stream", "contract_ref", "stream_id"),
-        {"sqlite_with_rowid": False},
-    )
+    __table_args__ = (Index("ix_stream_events_stream", "contract_ref", "stream_id"),)
 
 
 class IndexerState(Base):

@@ -129,6 +129,12 @@ def test_an_older_database_is_upgraded_at_open_keeping_its_data(tmp_path: Path) 
             "VALUES (1, 1, 'G', 'G', 'C', ?, ?, ?, 0, 0, 1, 0, 'active', ?, ?, ?, 0)",
             (*(encode_i128(1 << 100),) * 6,),
         )
+        connection.execute(
+            "INSERT INTO stream_events (contract_ref, id, ledger, close_time, tx_hash, "
+            "tx_index, op_index, type, stream_id, fields, topic_xdr, value_xdr) VALUES "
+            "(1, '0000000429496729600-0000000000', 100, 5, 'ab', 1, 0, 'stream_paused', 1, "
+            "'{}', 't', 'v')"
+        )
         assert "gaps" not in {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
     engine.dispose()
 
@@ -150,6 +156,20 @@ def test_an_older_database_is_upgraded_at_open_keeping_its_data(tmp_path: Path) 
             "INSERT INTO gaps (contract_ref, from_ledger, to_ledger, detected_at, reason) "
             "VALUES (1, 5, 9, 0, 'test')"
         )
+        assert connection.execute("SELECT id, type FROM stream_events").fetchall() == [
+            ("0000000429496729600-0000000000", "stream_paused")
+        ]
+        (table_sql,) = connection.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'stream_events'"
+        ).fetchone()
+        assert "WITHOUT ROWID" not in table_sql
+        assert "PRIMARY KEY (contract_ref, id)" in table_sql
+        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+            connection.execute(
+                "INSERT INTO stream_events (contract_ref, id, ledger, close_time, tx_hash, "
+                "tx_index, op_index, type, topic_xdr, value_xdr) VALUES "
+                "(1, '0000000429496729600-0000000000', 100, 5, 'ab', 1, 0, 'x', 't', 'v')"
+            )
     store.close()
 
 
