@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 from typing import Any
 
 from flowfi_desktop.addresses import parse_account, parse_address
@@ -121,7 +122,12 @@ def account_create(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def account_import(ctx: Context, args: argparse.Namespace) -> int:
-    text = ctx.console.stdin.read()
+    if ctx.console.stdin.isatty():
+        # Typed by hand: do not echo it on the screen.
+        what = "Secret key (S...): " if args.secret_stdin else "Mnemonic words: "
+        text = getpass.getpass(what)
+    else:
+        text = ctx.console.stdin.read()
     if args.secret_stdin:
         if args.index is not None:
             raise InputError("--index goes with --mnemonic-stdin only")

@@ -59,6 +59,16 @@ def _port_open(host: str, port: int) -> bool:
         return False
 
 
+def terminal_available() -> bool:
+    """Whether a prompt can be shown: getpass talks to /dev/tty even when stdin is a pipe."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
 class PasswordSource:
     """--password-file, then FLOWFI_PASSWORD, then a prompt on the terminal."""
 
@@ -81,7 +91,7 @@ class PasswordSource:
         elif os.environ.get(PASSWORD_ENV):
             text = os.environ[PASSWORD_ENV]
         else:
-            if not self.stdin.isatty() or not sys.stdin.isatty():
+            if not terminal_available():
                 raise InputError(
                     "a password is needed but there is no terminal to ask on: use "
                     f"--password-file FILE or set {PASSWORD_ENV}"

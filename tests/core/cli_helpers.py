@@ -38,6 +38,8 @@ class Cli:
         else:
             self.monkeypatch.setenv("FLOWFI_PASSWORD", password)
         self.monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        # As on a machine without a terminal (CI): prompts are impossible, never block.
+        self.monkeypatch.setattr("flowfi_desktop.cli.context.terminal_available", lambda: False)
         self.capsys.readouterr()
         try:
             code = main(["--data-dir", str(self.data_dir), *args])
