@@ -5,7 +5,7 @@ use soroban_env_host::xdr::{ContractEventBody, ContractEventType, ScVal};
 
 use super::{invalid_params, invalid_request, Params, RpcError, RpcResult, Server};
 use crate::events::{validate_topic, Cursor, EventFilter, Segment};
-use crate::util::{from_b64, parse_contract, rfc3339, strkey_contract, to_b64};
+use crate::util::{from_b64, parse_contract, rfc3339, strkey_contract};
 
 pub const MAX_LIMIT: u64 = 10_000;
 pub const DEFAULT_LIMIT: u64 = 100;
@@ -89,7 +89,7 @@ fn parse_filter(i: usize, v: &Value) -> Result<EventFilter, RpcError> {
 }
 
 pub fn handle(server: &Server, params: &Params) -> RpcResult {
-    params.check_format()?;
+    let out = params.format()?;
     let pagination = params.object("pagination")?;
     let cursor = match pagination.str("cursor")? {
         Some(c) if !c.is_empty() => Some(Cursor::parse(c).map_err(invalid_params)?),
@@ -168,7 +168,7 @@ pub fn handle(server: &Server, params: &Params) -> RpcResult {
         .iter()
         .map(|r| {
             let ContractEventBody::V0(body) = &r.event.body;
-            json!({
+            let mut v = json!({
                 "type": match r.event.type_ {
                     ContractEventType::System => "system",
                     ContractEventType::Contract => "contract",
@@ -181,10 +181,12 @@ pub fn handle(server: &Server, params: &Params) -> RpcResult {
                 "operationIndex": r.cursor.op,
                 "transactionIndex": r.cursor.tx,
                 "txHash": hex::encode(r.tx_hash),
-                "topic": body.topics.iter().map(to_b64).collect::<Vec<_>>(),
-                "value": to_b64(&body.data),
                 "inSuccessfulContractCall": r.successful,
-            })
+            });
+            let topics: Vec<Value> = body.topics.iter().map(|t| out.val(t)).collect();
+            out.put(&mut v, "topic", "topicJson", Value::Array(topics));
+            out.put(&mut v, "value", "valueJson", out.val(&body.data));
+            v
         })
         .collect();
     let cursor = if events.len() == limit {

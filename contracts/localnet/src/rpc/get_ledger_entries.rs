@@ -5,12 +5,12 @@ use soroban_env_host::xdr::LedgerKey;
 
 use super::{invalid_params, Params, RpcResult, Server};
 use crate::ledger::{is_live, is_temporary};
-use crate::util::{from_b64, to_b64};
+use crate::util::from_b64;
 
 const MAX_KEYS: usize = 200;
 
 pub fn handle(server: &Server, params: &Params) -> RpcResult {
-    params.check_format()?;
+    let fmt = params.format()?;
     let keys = params
         .array("keys")?
         .ok_or_else(|| invalid_params("keys is required"))?;
@@ -48,12 +48,11 @@ pub fn handle(server: &Server, params: &Params) -> RpcResult {
         if is_temporary(&key) && !is_live(&key, e, latest) {
             continue;
         }
-        let mut v = json!({
-            "key": s,
-            "xdr": to_b64(&e.entry.data),
-            "lastModifiedLedgerSeq": e.entry.last_modified_ledger_seq,
-            "extXdr": to_b64(&e.entry.ext),
-        });
+        let mut v = json!({"lastModifiedLedgerSeq": e.entry.last_modified_ledger_seq});
+        let key_val = if fmt.json { fmt.val(&key) } else { json!(s) };
+        fmt.put(&mut v, "key", "keyJson", key_val);
+        fmt.put(&mut v, "xdr", "dataJson", fmt.val(&e.entry.data));
+        fmt.put(&mut v, "extXdr", "extJson", fmt.val(&e.entry.ext));
         if let Some(lu) = e.live_until {
             v["liveUntilLedgerSeq"] = json!(lu);
         }

@@ -3,10 +3,10 @@
 use serde_json::json;
 
 use super::{invalid_params, invalid_request, Params, RpcResult, Server};
-use crate::util::b64;
+use soroban_env_host::xdr::{LedgerCloseMeta, LedgerHeaderHistoryEntry};
 
 pub fn handle(server: &Server, params: &Params) -> RpcResult {
-    params.check_format()?;
+    let out = params.format()?;
     let pagination = params.object("pagination")?;
     let cursor = pagination.str("cursor")?.filter(|c| !c.is_empty());
     let limit = pagination.u64("limit")?.unwrap_or(0);
@@ -47,13 +47,24 @@ pub fn handle(server: &Server, params: &Params) -> RpcResult {
     let mut seq = start;
     while seq <= latest && ledgers.len() < limit {
         if let Some(l) = node.ledger(seq) {
-            ledgers.push(json!({
+            let mut v = json!({
                 "hash": hex::encode(l.hash),
                 "sequence": l.seq,
                 "ledgerCloseTime": l.close_time.to_string(),
-                "headerXdr": b64(&l.header_xdr),
-                "metadataXdr": b64(&l.meta_xdr),
-            }));
+            });
+            out.put(
+                &mut v,
+                "headerXdr",
+                "headerJson",
+                out.raw::<LedgerHeaderHistoryEntry>(&l.header_xdr),
+            );
+            out.put(
+                &mut v,
+                "metadataXdr",
+                "metadataJson",
+                out.raw::<LedgerCloseMeta>(&l.meta_xdr),
+            );
+            ledgers.push(v);
         }
         seq += 1;
     }

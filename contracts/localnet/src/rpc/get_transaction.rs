@@ -2,34 +2,77 @@
 
 use serde_json::{json, Value};
 
-use super::{invalid_params, range_fields, Params, RpcResult, Server};
+use soroban_env_host::xdr::{
+    ContractEvent, DiagnosticEvent, TransactionEnvelope, TransactionEvent, TransactionMeta,
+    TransactionResult,
+};
+
+use super::{invalid_params, range_fields, Out, Params, RpcResult, Server};
 use crate::ledger::TxRecord;
-use crate::util::b64;
 
 /// The transaction fields getTransaction and getTransactions share.
-pub fn tx_fields(rec: &TxRecord) -> Value {
+pub fn tx_fields(rec: &TxRecord, out: Out) -> Value {
     let mut v = json!({
         "status": if rec.successful { "SUCCESS" } else { "FAILED" },
         "txHash": hex::encode(rec.hash),
         "applicationOrder": rec.application_order,
         "feeBump": rec.fee_bump,
-        "envelopeXdr": b64(&rec.envelope_xdr),
-        "resultXdr": b64(&rec.result_xdr),
-        "resultMetaXdr": b64(&rec.meta_xdr),
         "ledger": rec.ledger,
-        "events": {
-            "transactionEventsXdr": rec.tx_events.iter().map(|e| b64(e)).collect::<Vec<_>>(),
-            "contractEventsXdr": rec.op_events.iter()
-                .map(|op| op.iter().map(|e| b64(e)).collect::<Vec<_>>())
-                .collect::<Vec<_>>(),
-        },
     });
+    out.put(
+        &mut v,
+        "envelopeXdr",
+        "envelopeJson",
+        out.raw::<TransactionEnvelope>(&rec.envelope_xdr),
+    );
+    out.put(
+        &mut v,
+        "resultXdr",
+        "resultJson",
+        out.raw::<TransactionResult>(&rec.result_xdr),
+    );
+    out.put(
+        &mut v,
+        "resultMetaXdr",
+        "resultMetaJson",
+        out.raw::<TransactionMeta>(&rec.meta_xdr),
+    );
+    let tx_events: Vec<Value> = rec
+        .tx_events
+        .iter()
+        .map(|e| out.raw::<TransactionEvent>(e))
+        .collect();
+    let op_events: Vec<Value> = rec
+        .op_events
+        .iter()
+        .map(|op| Value::Array(op.iter().map(|e| out.raw::<ContractEvent>(e)).collect()))
+        .collect();
+    let mut events = json!({});
+    out.put(
+        &mut events,
+        "transactionEventsXdr",
+        "transactionEventsJson",
+        Value::Array(tx_events),
+    );
+    out.put(
+        &mut events,
+        "contractEventsXdr",
+        "contractEventsJson",
+        Value::Array(op_events),
+    );
+    v["events"] = events;
     if !rec.diagnostic_events.is_empty() {
-        v["diagnosticEventsXdr"] = json!(rec
+        let diag: Vec<Value> = rec
             .diagnostic_events
             .iter()
-            .map(|e| b64(e))
-            .collect::<Vec<_>>());
+            .map(|e| out.raw::<DiagnosticEvent>(e))
+            .collect();
+        out.put(
+            &mut v,
+            "diagnosticEventsXdr",
+            "diagnosticEventsJson",
+            Value::Array(diag),
+        );
     }
     v
 }
@@ -40,7 +83,7 @@ pub fn parse_hash(s: &str) -> Option<[u8; 32]> {
 }
 
 pub fn handle(server: &Server, params: &Params) -> RpcResult {
-    params.check_format()?;
+    let out = params.format()?;
     let hash_s = params
         .str("hash")?
         .ok_or_else(|| invalid_params("hash is required"))?;
@@ -50,7 +93,7 @@ pub fn handle(server: &Server, params: &Params) -> RpcResult {
     let (latest, latest_time, oldest, oldest_time) = range_fields(&node);
     let mut v = match node.txs.get(&hash) {
         Some(rec) => {
-            let mut v = tx_fields(rec);
+            let mut v = tx_fields(rec, out);
             v["createdAt"] = json!(rec.close_time.to_string());
             v
         }

@@ -7,7 +7,7 @@ use super::{invalid_params, invalid_request, range_fields, Params, RpcResult, Se
 use crate::events::TX_MASK;
 
 pub fn handle(server: &Server, params: &Params) -> RpcResult {
-    params.check_format()?;
+    let fmt = params.format()?;
     let pagination = params.object("pagination")?;
     let cursor = pagination.str("cursor")?.filter(|c| !c.is_empty());
     let limit = pagination.u64("limit")?.unwrap_or(0);
@@ -52,7 +52,7 @@ pub fn handle(server: &Server, params: &Params) -> RpcResult {
                 if out.len() >= limit {
                     break 'outer;
                 }
-                let mut v = tx_fields(rec);
+                let mut v = tx_fields(rec, fmt);
                 v["createdAt"] = json!(rec.close_time);
                 out.push(v);
                 last = (seq, rec.application_order);

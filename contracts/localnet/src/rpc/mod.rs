@@ -18,7 +18,9 @@ mod simulate_transaction;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Mutex, MutexGuard};
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
+use soroban_env_host::xdr::{ReadXdr, WriteXdr};
 
 use crate::ledger::Node;
 
@@ -153,13 +155,11 @@ impl<'a> Params<'a> {
         }
     }
 
-    /// `xdrFormat`: only base64 is served (see docs/localnet.md).
-    pub fn check_format(&self) -> Result<(), RpcError> {
+    /// `xdrFormat`: `base64` (default) or `json` (XDR as JSON, as stellar-rpc's xdr2json).
+    pub fn format(&self) -> Result<Out, RpcError> {
         match self.str("xdrFormat")? {
-            None | Some("") | Some("base64") => Ok(()),
-            Some("json") => Err(invalid_params(
-                "xdrFormat 'json' is not supported by flowfi-localnet",
-            )),
+            None | Some("") | Some("base64") => Ok(Out { json: false }),
+            Some("json") => Ok(Out { json: true }),
             Some(other) => Err(invalid_params(format!(
                 "expected 'base64' or 'json' for xdrFormat, got '{other}'"
             ))),
@@ -204,6 +204,46 @@ fn call(server: &Server, method: &str, params: &Params) -> RpcResult {
             code: METHOD_NOT_FOUND,
             message: format!("method {method:?} not found"),
         }),
+    }
+}
+
+/// How XDR values are written: base64 strings, or JSON (the `...Json` twin fields).
+#[derive(Clone, Copy)]
+pub struct Out {
+    pub json: bool,
+}
+
+impl Out {
+    /// The field name: `b64_name` in base64 mode, `json_name` in JSON mode.
+    pub fn name<'a>(&self, b64_name: &'a str, json_name: &'a str) -> &'a str {
+        if self.json {
+            json_name
+        } else {
+            b64_name
+        }
+    }
+
+    pub fn val<T: WriteXdr + Serialize>(&self, v: &T) -> Value {
+        if self.json {
+            serde_json::to_value(v).unwrap_or(Value::Null)
+        } else {
+            Value::String(crate::util::to_b64(v))
+        }
+    }
+
+    /// Encoded XDR bytes of a `T`.
+    pub fn raw<T: ReadXdr + Serialize>(&self, raw: &[u8]) -> Value {
+        if self.json {
+            crate::util::from_xdr::<T>(raw)
+                .and_then(|v| serde_json::to_value(&v).ok())
+                .unwrap_or(Value::Null)
+        } else {
+            Value::String(crate::util::b64(raw))
+        }
+    }
+
+    pub fn put(&self, obj: &mut Value, b64_name: &str, json_name: &str, v: Value) {
+        obj[self.name(b64_name, json_name)] = v;
     }
 }
 

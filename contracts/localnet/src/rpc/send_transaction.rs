@@ -7,7 +7,7 @@ use soroban_env_host::xdr::{TransactionEnvelope, TransactionResult, TransactionR
 use super::{invalid_params, maybe_close, Params, RpcResult, Server};
 use crate::apply::validate;
 use crate::ledger::{Node, PendingTx};
-use crate::util::{to_b64, untrusted_limits};
+use crate::util::untrusted_limits;
 
 /// Outcome of submitting an envelope: status, hash, and the error result for ERROR.
 pub enum Submitted {
@@ -43,7 +43,7 @@ pub fn submit(node: &mut Node, env: TransactionEnvelope, size: u32) -> Submitted
 }
 
 pub fn handle(server: &Server, params: &Params) -> RpcResult {
-    params.check_format()?;
+    let out_fmt = params.format()?;
     let b64 = params
         .str("transaction")?
         .ok_or_else(|| invalid_params("transaction is required"))?;
@@ -65,11 +65,14 @@ pub fn handle(server: &Server, params: &Params) -> RpcResult {
             "status": "DUPLICATE", "hash": hex::encode(h),
             "latestLedger": latest, "latestLedgerCloseTime": latest_time,
         }),
-        Submitted::Error(h, r) => json!({
-            "status": "ERROR", "hash": hex::encode(h),
-            "latestLedger": latest, "latestLedgerCloseTime": latest_time,
-            "errorResultXdr": to_b64(&r),
-        }),
+        Submitted::Error(h, r) => {
+            let mut v = json!({
+                "status": "ERROR", "hash": hex::encode(h),
+                "latestLedger": latest, "latestLedgerCloseTime": latest_time,
+            });
+            out_fmt.put(&mut v, "errorResultXdr", "errorResultJson", out_fmt.val(&r));
+            v
+        }
     };
     maybe_close(server, &mut node)?;
     Ok(resp)

@@ -13,10 +13,10 @@ use soroban_simulation::simulation::{
 
 use super::{invalid_params, Params, RpcResult, Server};
 use crate::apply::{op_source, soroban_data};
-use crate::util::{from_b64, sha256, to_b64};
+use crate::util::{from_b64, sha256};
 
 pub fn handle(server: &Server, params: &Params) -> RpcResult {
-    params.check_format()?;
+    let out = params.format()?;
     let tx_b64 = params
         .str("transaction")?
         .ok_or_else(|| invalid_params("transaction is required"))?;
@@ -88,15 +88,16 @@ pub fn handle(server: &Server, params: &Params) -> RpcResult {
                 Ok(s) => s,
                 Err(e) => return err(format!("{e:#}")),
             };
-            let events: Vec<String> = sim.diagnostic_events.iter().map(to_b64).collect();
+            let events: Vec<Value> = sim.diagnostic_events.iter().map(|e| out.val(e)).collect();
             let ret = match &sim.invoke_result {
                 Ok(v) => v.clone(),
                 Err(e) => {
-                    return Ok(json!({
+                    let mut v = json!({
                         "error": format!("HostError: {e:?}"),
-                        "events": events,
                         "latestLedger": latest,
-                    }))
+                    });
+                    out.put(&mut v, "events", "eventsJson", Value::Array(events));
+                    return Ok(v);
                 }
             };
             let Some(data) = sim.transaction_data else {
@@ -112,25 +113,41 @@ pub fn handle(server: &Server, params: &Params) -> RpcResult {
                         (Some(_), Some(a)) => ("updated", a.to_key()),
                         (None, None) => return None,
                     };
-                    Some(json!({
-                        "type": kind,
-                        "key": to_b64(&key),
-                        "before": d.state_before.as_ref().map(to_b64),
-                        "after": d.state_after.as_ref().map(to_b64),
-                    }))
+                    let mut c = json!({"type": kind});
+                    out.put(&mut c, "key", "keyJson", out.val(&key));
+                    let before = d
+                        .state_before
+                        .as_ref()
+                        .map(|e| out.val(e))
+                        .unwrap_or(Value::Null);
+                    let after = d
+                        .state_after
+                        .as_ref()
+                        .map(|e| out.val(e))
+                        .unwrap_or(Value::Null);
+                    out.put(&mut c, "before", "beforeJson", before);
+                    out.put(&mut c, "after", "afterJson", after);
+                    Some(c)
                 })
                 .collect();
-            Ok(json!({
-                "transactionData": to_b64(&data),
+            let mut result = json!({});
+            let auth: Vec<Value> = sim.auth.iter().map(|a| out.val(a)).collect();
+            out.put(&mut result, "auth", "authJson", Value::Array(auth));
+            out.put(&mut result, "xdr", "returnValueJson", out.val(&ret));
+            let mut v = json!({
                 "minResourceFee": data.resource_fee.to_string(),
-                "events": events,
-                "results": [{
-                    "auth": sim.auth.iter().map(to_b64).collect::<Vec<_>>(),
-                    "xdr": to_b64(&ret),
-                }],
+                "results": [result],
                 "stateChanges": changes,
                 "latestLedger": latest,
-            }))
+            });
+            out.put(
+                &mut v,
+                "transactionData",
+                "transactionDataJson",
+                out.val(&data),
+            );
+            out.put(&mut v, "events", "eventsJson", Value::Array(events));
+            Ok(v)
         }
         OperationBody::ExtendFootprintTtl(_) | OperationBody::RestoreFootprint(_) => {
             if !auth_mode.is_empty() {
@@ -160,13 +177,21 @@ pub fn handle(server: &Server, params: &Params) -> RpcResult {
                 .map(|r| r.transaction_data),
             };
             match res {
-                Ok(data) => Ok(json!({
-                    "transactionData": to_b64(&data),
-                    "minResourceFee": data.resource_fee.to_string(),
-                    "events": [],
-                    "results": [],
-                    "latestLedger": latest,
-                })),
+                Ok(data) => {
+                    let mut v = json!({
+                        "minResourceFee": data.resource_fee.to_string(),
+                        "results": [],
+                        "latestLedger": latest,
+                    });
+                    out.put(
+                        &mut v,
+                        "transactionData",
+                        "transactionDataJson",
+                        out.val(&data),
+                    );
+                    out.put(&mut v, "events", "eventsJson", json!([]));
+                    Ok(v)
+                }
                 Err(e) => err(format!("{e:#}")),
             }
         }
