@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import binascii
 import struct
-from base64 import b64decode
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 from stellar_sdk import StrKey
@@ -92,6 +92,9 @@ EVENT_SHAPES: Final = {**STREAM_EVENTS, **PROTOCOL_EVENTS}
 # SQLite INTEGER is signed 64-bit: a stream id beyond it cannot be a real one (ids count up
 # from 1) and is treated as an unknown shape rather than overflowing the store.
 MAX_STORABLE_ID: Final = (1 << 63) - 1
+
+# base64.b64decode(..., validate=True) without its Python wrapper (this runs 2x per event).
+_b64 = partial(binascii.a2b_base64, strict_mode=True)
 
 _U32 = struct.Struct(">I")
 _U64 = struct.Struct(">Q")
@@ -301,7 +304,7 @@ _TOPIC_NAMES: dict[str, str] = {}
 def _topic_name(topic0: str) -> str:
     name = _TOPIC_NAMES.get(topic0)
     if name is None:
-        buf = b64decode(topic0, validate=True)
+        buf = _b64(topic0)
         if len(buf) < 8 or _U32.unpack_from(buf, 0)[0] != SCV_SYMBOL:
             raise _Unknown("first topic is not a symbol")
         name, end = _read_symbol(buf, 0)
@@ -313,7 +316,7 @@ def _topic_name(topic0: str) -> str:
 
 
 def _topic_u64(topic: str) -> int:
-    buf = b64decode(topic, validate=True)
+    buf = _b64(topic)
     if len(buf) != 12:
         raise _Unknown("second topic is not a u64")
     kind, value = _TYPE_AND_U64.unpack(buf)
@@ -340,7 +343,7 @@ def _decode(topic: list[str], value: str) -> DecodedEvent:
             raise _Unknown(f"{name} with {len(topic)} topics")
         stream_id = None
         shape = protocol_shape
-    buf = b64decode(value, validate=True)
+    buf = _b64(value)
     known = _read_known_map(buf, name)
     if known is None:
         fields, tags = _read_map(buf)
