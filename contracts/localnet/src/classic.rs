@@ -1,11 +1,13 @@
 //! The classic operations wallets and test suites use: CreateAccount, Payment (native and
-//! credit assets), ChangeTrust. Each emits the CAP-67 asset events core emits since protocol 23.
+//! credit assets), ChangeTrust, BumpSequence, ManageData. Payments emit the CAP-67 asset events
+//! core emits since protocol 23.
 
 use soroban_env_host::xdr::{
-    AccountId, Asset, ChangeTrustAsset, ChangeTrustResult, ContractEvent, ContractEventBody,
-    ContractEventType, ContractEventV0, ContractId, ContractIdPreimage, CreateAccountResult,
-    ExtensionPoint, Hash, HashIdPreimage, HashIdPreimageContractId, LedgerEntry, LedgerEntryData,
-    LedgerEntryExt, LedgerKey, LedgerKeyTrustLine, OperationBody, OperationResult,
+    AccountId, Asset, BumpSequenceResult, ChangeTrustAsset, ChangeTrustResult, ContractEvent,
+    ContractEventBody, ContractEventType, ContractEventV0, ContractId, ContractIdPreimage,
+    CreateAccountResult, DataEntry, DataEntryExt, ExtensionPoint, Hash, HashIdPreimage,
+    HashIdPreimageContractId, LedgerEntry, LedgerEntryData, LedgerEntryExt, LedgerKey,
+    LedgerKeyData, LedgerKeyTrustLine, ManageDataResult, OperationBody, OperationResult,
     OperationResultTr, PaymentResult, ScAddress, ScString, ScVal, TrustLineAsset, TrustLineEntry,
     TrustLineEntryExt,
 };
@@ -323,6 +325,69 @@ pub fn apply_op(
                 }
             }
             done(r(ChangeTrustResult::Success), true, vec![])
+        }
+        OperationBody::BumpSequence(op) => {
+            let r = OperationResultTr::BumpSequence;
+            if op.bump_to.0 < 0 {
+                return done(r(BumpSequenceResult::BadSeq), false, vec![]);
+            }
+            let mut src = ov.account(source).expect("source checked");
+            if op.bump_to.0 > src.seq_num.0 {
+                src.seq_num = op.bump_to.clone();
+                ov.put_account(src, seq);
+            }
+            done(r(BumpSequenceResult::Success), true, vec![])
+        }
+        OperationBody::ManageData(op) => {
+            let r = OperationResultTr::ManageData;
+            let name = op.data_name.to_vec();
+            if name.is_empty() || name.iter().any(|b| !(0x20..0x7f).contains(b)) {
+                return done(r(ManageDataResult::InvalidName), false, vec![]);
+            }
+            let key = LedgerKey::Data(LedgerKeyData {
+                account_id: source.clone(),
+                data_name: op.data_name.clone(),
+            });
+            let exists = ov.get(&key).is_some();
+            let mut src = ov.account(source).expect("source checked");
+            match &op.data_value {
+                None => {
+                    if !exists {
+                        return done(r(ManageDataResult::NameNotFound), false, vec![]);
+                    }
+                    ov.del(key);
+                    src.num_sub_entries -= 1;
+                    ov.put_account(src, seq);
+                }
+                Some(value) => {
+                    if !exists {
+                        if src.balance
+                            < (3 + i64::from(src.num_sub_entries)) * i64::from(BASE_RESERVE)
+                        {
+                            return done(r(ManageDataResult::LowReserve), false, vec![]);
+                        }
+                        src.num_sub_entries += 1;
+                        ov.put_account(src, seq);
+                    }
+                    ov.put(
+                        key,
+                        StoredEntry {
+                            entry: LedgerEntry {
+                                last_modified_ledger_seq: seq,
+                                data: LedgerEntryData::Data(DataEntry {
+                                    account_id: source.clone(),
+                                    data_name: op.data_name.clone(),
+                                    data_value: value.clone(),
+                                    ext: DataEntryExt::V0,
+                                }),
+                                ext: LedgerEntryExt::V0,
+                            },
+                            live_until: None,
+                        },
+                    );
+                }
+            }
+            done(r(ManageDataResult::Success), true, vec![])
         }
         _ => OpOutcome {
             result: OperationResult::OpNotSupported,
