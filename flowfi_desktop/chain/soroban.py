@@ -123,6 +123,15 @@ class Soroban:
             account: Account = await self.guard(
                 "getLedgerEntries", self.server.load_account(address)
             )
+        except (ValueError, AssertionError, IndexError, AttributeError) as exc:
+            if isinstance(exc, InputError):
+                raise
+            raise RpcProtocolError(
+                f"RPC server at {redact_url(self.url)} answered getLedgerEntries with an "
+                "account entry that does not decode",
+                method="getLedgerEntries",
+                url=redact_url(self.url),
+            ) from None
         except sdk_errors.AccountNotFoundException:
             raise AccountMissing(
                 f"account {address} does not exist on {self.network.name} yet: fund it first "

@@ -242,6 +242,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing more was done", file=sys.stderr)
         return 1
+    except Exception as exc:  # a bug: say so plainly, without a traceback full of state
+        log.exception("unexpected failure")
+        print(
+            f"error: unexpected failure ({type(exc).__name__}: {redact(str(exc))[:300]}); "
+            "this is a bug in FlowFi Desktop, please report it",
+            file=sys.stderr,
+        )
+        return 1
     finally:
         ctx.close()
 

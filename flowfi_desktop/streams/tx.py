@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import copy
 import random
+import struct
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,8 +40,9 @@ from stellar_sdk.soroban_rpc import (
     SimulateTransactionResponse,
 )
 
+from flowfi_desktop.chain.rpc import RpcProtocolError, redact_url
 from flowfi_desktop.chain.soroban import Soroban
-from flowfi_desktop.errors import RefusedError
+from flowfi_desktop.errors import FlowFiError, RefusedError
 from flowfi_desktop.streams.calls import ContractCall, TokenRef
 from flowfi_desktop.streams.errors import TransactionFailed, describe_from, failure_from_text
 from flowfi_desktop.streams.review import (
@@ -121,13 +124,30 @@ def _entry_address(entry: xdr.SorobanAuthorizationEntry) -> str | None:
     return None
 
 
+@contextmanager
+def undecodable_is_protocol_error(soroban: Soroban, method: str) -> Iterator[None]:
+    """XDR from the server that does not decode is the server's fault: RpcProtocolError."""
+    try:
+        yield
+    except FlowFiError:
+        raise
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, struct.error) as exc:
+        raise RpcProtocolError(
+            f"RPC server at {redact_url(soroban.url)} answered {method} with data that does "
+            f"not decode ({type(exc).__name__}); retrying will not help",
+            method=method,
+            url=redact_url(soroban.url),
+        ) from None
+
+
 async def read_call(soroban: Soroban, call: ContractCall) -> Any:
     """Simulates a read-only call and returns its value as Python data."""
     envelope = _build(Account(NULL_ACCOUNT, 0), soroban.network.passphrase, call, [])
     simulation = await soroban.simulate(envelope)
-    _check_simulation(call.function, simulation, call.stream_contract)
-    assert simulation.results is not None
-    return scval.to_native(xdr.SCVal.from_xdr(simulation.results[0].xdr))
+    with undecodable_is_protocol_error(soroban, "simulateTransaction"):
+        _check_simulation(call.function, simulation, call.stream_contract)
+        assert simulation.results is not None
+        return scval.to_native(xdr.SCVal.from_xdr(simulation.results[0].xdr))
 
 
 async def prepare(
@@ -143,12 +163,13 @@ async def prepare(
     passphrase = soroban.network.passphrase
     built = _build(account, passphrase, call, [])
     simulation = await soroban.simulate(built)
-    _check_simulation(call.function, simulation, call.stream_contract)
-    envelope = _assemble_transaction(built, simulation)
-    events = decode_diagnostic_events(simulation.events or [])
-    others = sorted(
-        {a for a in map(_entry_address, _auth_entries(simulation)) if a and a != source}
-    )
+    with undecodable_is_protocol_error(soroban, "simulateTransaction"):
+        _check_simulation(call.function, simulation, call.stream_contract)
+        envelope = _assemble_transaction(built, simulation)
+        events = decode_diagnostic_events(simulation.events or [])
+        others = sorted(
+            {a for a in map(_entry_address, _auth_entries(simulation)) if a and a != source}
+        )
     resource_fee = int(simulation.min_resource_fee or 0)
     inclusion_fee = BASE_FEE
     token = (tokens or {}).get(str(call.facts.get("token", "")))
@@ -196,8 +217,9 @@ async def sign(
         op.auth = signed
         # Simulate again with the signed entries: signature checks need resources too.
         simulation = await soroban.simulate(rebuilt)
-        _check_simulation(prepared.call.function, simulation, prepared.call.stream_contract)
-        envelope = _assemble_transaction(rebuilt, simulation)
+        with undecodable_is_protocol_error(soroban, "simulateTransaction"):
+            _check_simulation(prepared.call.function, simulation, prepared.call.stream_contract)
+            envelope = _assemble_transaction(rebuilt, simulation)
         new_fee = BASE_FEE + int(simulation.min_resource_fee or 0)
         reviewed = prepared.review.total_fee
         if new_fee > reviewed * (1 + FEE_GROWTH_ALLOWED):
@@ -332,7 +354,9 @@ async def submit(
     while True:
         got = await soroban.get_transaction(tx_hash)
         if got.status == GetTransactionStatus.SUCCESS:
-            return Outcome(tx_hash, return_value(got.result_meta_xdr), got.ledger)
+            with undecodable_is_protocol_error(soroban, "getTransaction"):
+                value = return_value(got.result_meta_xdr)
+            return Outcome(tx_hash, value, got.ledger)
         if got.status == GetTransactionStatus.FAILED:
             failure = contract_failure(
                 what, got.diagnostic_events_xdr, contract_id, on_chain=True, tx_hash=tx_hash

@@ -30,6 +30,23 @@ def _handler(mode: str) -> type[BaseHTTPRequestHandler]:
                 status = 200
             elif mode == "http500":
                 payload, status = b"oops", 500
+            elif mode == "bad-xdr":
+                # Well-formed JSON-RPC whose XDR does not decode.
+                if body.get("method") == "getNetwork":
+                    result = {"passphrase": "Standalone Network ; February 2017"}
+                elif body.get("method") == "getLedgerEntries":
+                    entry = {"key": "AAAA", "xdr": "AAAA////", "lastModifiedLedgerSeq": 1}
+                    result = {"entries": [entry], "latestLedger": 1}
+                else:
+                    result = {
+                        "results": [{"xdr": "not//xdr", "auth": []}],
+                        "transactionData": "AAAAbad=",
+                        "minResourceFee": "100",
+                        "latestLedger": 1,
+                        "events": ["zzzz"],
+                    }
+                payload = json.dumps({"jsonrpc": "2.0", "id": body.get("id"), "result": result})
+                payload, status = payload.encode(), 200
             elif mode == "wrong-network":
                 result = {"passphrase": "Test SDF Network ; September 2015", "protocolVersion": 28}
                 payload = json.dumps({"jsonrpc": "2.0", "id": body.get("id"), "result": result})

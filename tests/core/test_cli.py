@@ -439,6 +439,7 @@ def test_rpc_down_is_exit_3(funded_cli: Cli, args: list[str]) -> None:
         ("hang", "did not answer within"),
         ("garbage", "is the URL an RPC endpoint?"),
         ("http500", "HTTP 500"),
+        ("bad-xdr", "does not decode"),
     ],
 )
 @pytest.mark.parametrize("args", [WRITE, CREATE, DEPLOY])
