@@ -120,8 +120,9 @@ async def balance(soroban: Soroban, token_id: str, address: str) -> int:
     try:
         value = await read_call(soroban, _read(token_id, "balance", [scval.to_address(address)]))
     except TransactionFailed as exc:
-        if exc.contract_error is not None and exc.contract_error.name == "TrustlineMissingError":
-            return 0  # an account without a trustline holds none of the asset
+        holds_none = ("TrustlineMissingError", "AccountMissingError")
+        if exc.contract_error is not None and exc.contract_error.name in holds_none:
+            return 0  # an account not created yet, or without a trustline, holds none
         raise
     if not isinstance(value, int):
         raise UnknownToken(f"token {token_id} answered balance() with {type(value).__name__}")

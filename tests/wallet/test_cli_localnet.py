@@ -404,3 +404,15 @@ def test_deploy_refused_signs_nothing(cli: Cli) -> None:
     assert "You are about to deploy the FlowFi stream contract" in run.out
     assert "refused: nothing was signed or sent" in run.err
     assert xlm_balance(cli, "alice") == before
+
+
+def test_balance_of_an_account_not_created_yet_is_zero(cli: Cli) -> None:
+    assert cli("account", "create", "fresh").code == 0
+    data: Any = cli("account", "balance", "fresh", "--json").json()
+    assert data["balance"] == "0"
+    run = cli(
+        "stream", "create", "--account", "fresh", "--recipient", address(cli, "bob"),
+        "--token", "native", "--amount", "1", "--duration", "1h", "--yes",
+    )  # fmt: skip
+    assert run.code == 1
+    assert "does not exist on ln yet: fund it first" in run.err
