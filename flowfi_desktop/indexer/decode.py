@@ -112,6 +112,7 @@ class DecodedEvent:
     fields: dict[str, Any] | None
     reason: str | None = None  # why it is unknown
     invalid_xdr: bool = False  # the bytes are not even a well-formed ScVal of ours
+    fields_json: str | None = None  # ``fields_json_text`` of the fields, when already made
 
     @property
     def known(self) -> bool:
@@ -238,7 +239,7 @@ def _symbol_xdr(name: str) -> bytes:
 # The fast path: the host writes a struct's map with its keys sorted, so for each known event
 # the bytes of every key are known in advance, and only the values need reading.
 _TEMPLATES: Final = {
-    name: tuple((key, _symbol_xdr(key), shape[key]) for key in sorted(shape))
+    name: tuple((key, _symbol_xdr(key), shape[key], f'"{key}":') for key in sorted(shape))
     for name, shape in EVENT_SHAPES.items()
 }
 _MAP_HEADERS: Final = {
@@ -251,15 +252,16 @@ _T_U32 = struct.Struct(">II")
 _T_ADDRESS = struct.Struct(">III")
 
 
-def _read_known_map(buf: bytes, name: str) -> dict[str, Any] | None:
-    """The data map of event ``name`` laid out exactly as the contract writes it, or None
-    (then the general reader decides)."""
+def _read_known_map(buf: bytes, name: str) -> tuple[dict[str, Any], str] | None:
+    """The data map of event ``name`` laid out exactly as the contract writes it, with its JSON
+    text (as ``fields_json_text`` makes it), or None (then the general reader decides)."""
     if not buf.startswith(_MAP_HEADERS[name]):
         return None
     values: dict[str, Any] = {}
+    parts: list[str] = []
     pos = 12
     try:
-        for key, key_xdr, tag in _TEMPLATES[name]:
+        for key, key_xdr, tag, json_key in _TEMPLATES[name]:
             if not buf.startswith(key_xdr, pos):
                 return None
             pos += len(key_xdr)
@@ -267,35 +269,41 @@ def _read_known_map(buf: bytes, name: str) -> dict[str, Any] | None:
                 kind, hi, lo = _T_I128.unpack_from(buf, pos)
                 if kind != SCV_I128:
                     return None
-                values[key] = (hi << 64) | lo
+                value = values[key] = (hi << 64) | lo
+                parts.append(f'{json_key}"{value}"')
                 pos += 20
             elif tag is ADDRESS:
                 kind, addr_kind, key_type = _T_ADDRESS.unpack_from(buf, pos)
                 if kind != SCV_ADDRESS:
                     return None
                 if addr_kind == 0 and key_type == 0:
-                    values[key] = address_from_raw(0, buf[pos + 12 : pos + 44])
+                    text = values[key] = address_from_raw(0, buf[pos + 12 : pos + 44])
                     pos += 44
                 elif addr_kind == 1:
-                    values[key] = address_from_raw(1, buf[pos + 8 : pos + 40])
+                    text = values[key] = address_from_raw(1, buf[pos + 8 : pos + 40])
                     pos += 40
                 else:
                     return None
+                parts.append(f'{json_key}"{text}"')
             elif tag is U64:
                 kind, value = _T_U64.unpack_from(buf, pos)
                 if kind != SCV_U64:
                     return None
                 values[key] = value
+                parts.append(f"{json_key}{value}")
                 pos += 12
             else:
                 kind, value = _T_U32.unpack_from(buf, pos)
                 if kind != SCV_U32:
                     return None
                 values[key] = value
+                parts.append(f"{json_key}{value}")
                 pos += 8
     except struct.error:
         return None
-    return values if pos == len(buf) else None
+    if pos != len(buf):
+        return None
+    return values, "{" + ",".join(parts) + "}"
 
 
 _TOPIC_NAMES: dict[str, str] = {}
@@ -345,18 +353,19 @@ def _decode(topic: list[str], value: str) -> DecodedEvent:
         shape = protocol_shape
     buf = _b64(value)
     known = _read_known_map(buf, name)
+    fields_json = None
     if known is None:
         fields, tags = _read_map(buf)
         if tags != shape:
             raise _Unknown(f"{name} data does not have the known fields")
     else:
-        fields = known
+        fields, fields_json = known
     if stream_id is not None:
         if fields["stream_id"] != stream_id:
             raise _Unknown(f"{name}: stream id in topics and data differ")
         if stream_id > MAX_STORABLE_ID:
             raise _Unknown(f"{name}: stream id {stream_id} out of range")
-    return DecodedEvent(name, stream_id, fields)
+    return DecodedEvent(name, stream_id, fields, fields_json=fields_json)
 
 
 def decode_event(topic: list[str], value: str) -> DecodedEvent:

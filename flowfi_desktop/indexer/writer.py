@@ -338,7 +338,7 @@ class IndexWriter:
                     ):
                         pending[sid] = self._prior_fees(sid)
                     apply.apply(raw.id, raw.ledger, raw.close_time, dec.name, fields)
-                    text = fields_json_text(dec.name, fields)
+                    text = dec.fields_json or fields_json_text(dec.name, fields)
                 else:
                     if dec.invalid_xdr and raw.id not in accept_invalid_xdr:
                         raise InvalidXdrError(raw.id, dec.reason or "invalid XDR")

@@ -32,7 +32,7 @@ from flowfi_desktop.store.i128 import register_functions
 
 MIGRATIONS = "flowfi_desktop.store:migrations"
 BUSY_TIMEOUT_MS = 10_000
-WRITER_CACHE_KIB = 64 * 1024
+WRITER_CACHE_KIB = 32 * 1024
 
 
 def apply_pragmas(connection: sqlite3.Connection) -> None:
@@ -98,7 +98,7 @@ class Store:
         """A raw sqlite3 connection in autocommit mode: the caller issues BEGIN/COMMIT."""
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         apply_pragmas(connection)
-        # 64 MiB of page cache (default 2 MiB): the event index takes inserts all over as
+        # 32 MiB of page cache (default 2 MiB): the event index takes inserts all over as
         # stream ids interleave, and a large catch-up would otherwise reread its pages.
         connection.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
         return connection
