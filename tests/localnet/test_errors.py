@@ -151,3 +151,56 @@ def test_cancel_signed_by_the_wrong_party_fails(
     assert stream.results is not None
     value = scval.to_native(xdr.SCVal.from_xdr(stream.results[0].xdr))
     assert value["is_active"] is True
+
+
+def test_soroban_resource_checks(
+    net: Net, stream_contract: str, make_account: Callable[[], Keypair]
+) -> None:
+    srv = SorobanServer(net.rpc_url)
+    kp = make_account()
+
+    def prepared() -> object:
+        tx = (
+            TransactionBuilder(srv.load_account(kp.public_key), PASSPHRASE, base_fee=100)
+            .append_invoke_contract_function_op(
+                stream_contract,
+                "create_stream",
+                [
+                    scval.to_address(kp.public_key),
+                    scval.to_address(Keypair.random().public_key),
+                    scval.to_address(Asset.native().contract_id(PASSPHRASE)),
+                    scval.to_int128(10**7),
+                    scval.to_uint64(10),
+                ],
+            )
+            .set_timeout(60)
+            .build()
+        )
+        return srv.prepare_transaction(tx)
+
+    # Declared write bytes over the network's per-transaction limit.
+    big = prepared()
+    big.transaction.soroban_data.resources.write_bytes = xdr.Uint32(10**6)  # type: ignore[attr-defined]
+    big.sign(kp)  # type: ignore[attr-defined]
+    assert _error_code(srv, big) == xdr.TransactionResultCode.txSOROBAN_INVALID
+
+    # A resource fee below the non-refundable part of the declared resources.
+    cheap = prepared()
+    data = cheap.transaction.soroban_data  # type: ignore[attr-defined]
+    data.resource_fee = xdr.Int64(1)
+    cheap.transaction.fee = 101  # type: ignore[attr-defined]
+    cheap.sign(kp)  # type: ignore[attr-defined]
+    assert _error_code(srv, cheap) == xdr.TransactionResultCode.txINSUFFICIENT_FEE
+
+    # Too few instructions: admitted, then the host runs out of budget on apply.
+    starved = prepared()
+    starved.transaction.soroban_data.resources.instructions = xdr.Uint32(1000)  # type: ignore[attr-defined]
+    starved.sign(kp)  # type: ignore[attr-defined]
+    sent = srv.send_transaction(starved)  # type: ignore[arg-type]
+    assert sent.status == SendTransactionStatus.PENDING, sent
+    final = srv.poll_transaction(sent.hash)
+    assert final.status == GetTransactionStatus.FAILED
+    res = xdr.TransactionResult.from_xdr(final.result_xdr)
+    op = res.result.results[0].tr.invoke_host_function_result
+    assert op.code == xdr.InvokeHostFunctionResultCode.INVOKE_HOST_FUNCTION_RESOURCE_LIMIT_EXCEEDED
+    assert res.fee_charged.int64 > 100

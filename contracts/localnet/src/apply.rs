@@ -410,6 +410,15 @@ fn validate_tx(
         return Err(reject(TransactionResultResult::TxMalformed, min_inclusion));
     }
     if let Some(d) = data {
+        // Resource limits first, then fees, in core's order.
+        if d.resources.instructions as i64 > node.config.tx_max_instructions
+            || exceeds_tx_limits(node, d, size)
+        {
+            return Err(reject(
+                TransactionResultResult::TxSorobanInvalid,
+                min_inclusion,
+            ));
+        }
         if d.resource_fee < 0 || (!fee_bumped && i64::from(tx.fee) < d.resource_fee + min_inclusion)
         {
             return Err(reject(
@@ -420,12 +429,6 @@ fn validate_tx(
         if d.resource_fee < non_refundable_fee(node, d, size) {
             return Err(reject(
                 TransactionResultResult::TxInsufficientFee,
-                min_inclusion,
-            ));
-        }
-        if d.resources.instructions as i64 > node.config.tx_max_instructions {
-            return Err(reject(
-                TransactionResultResult::TxSorobanInvalid,
                 min_inclusion,
             ));
         }
@@ -488,6 +491,48 @@ fn validate_tx(
         ));
     }
     Ok(source)
+}
+
+/// The per-transaction Soroban limits of the network settings (footprint size, entries, bytes,
+/// transaction size), as core checks them before admitting a transaction.
+fn exceeds_tx_limits(node: &Node, d: &SorobanTransactionData, size: u32) -> bool {
+    use soroban_env_host::xdr::{ConfigSettingEntry, ConfigSettingId, LedgerKeyConfigSetting};
+    let setting = |id: ConfigSettingId| {
+        let key = LedgerKey::ConfigSetting(LedgerKeyConfigSetting {
+            config_setting_id: id,
+        });
+        match node.entries.get(&key).map(|e| &e.entry.data) {
+            Some(LedgerEntryData::ConfigSetting(cs)) => Some(cs.clone()),
+            _ => None,
+        }
+    };
+    let fp = &d.resources.footprint;
+    let entries = (fp.read_only.len() + fp.read_write.len()) as u32;
+    if let Some(ConfigSettingEntry::ContractLedgerCostV0(c)) =
+        setting(ConfigSettingId::ContractLedgerCostV0)
+    {
+        if fp.read_write.len() as u32 > c.tx_max_write_ledger_entries
+            || d.resources.disk_read_bytes > c.tx_max_disk_read_bytes
+            || d.resources.write_bytes > c.tx_max_write_bytes
+        {
+            return true;
+        }
+    }
+    if let Some(ConfigSettingEntry::ContractLedgerCostExtV0(c)) =
+        setting(ConfigSettingId::ContractLedgerCostExtV0)
+    {
+        if entries > c.tx_max_footprint_entries {
+            return true;
+        }
+    }
+    if let Some(ConfigSettingEntry::ContractBandwidthV0(c)) =
+        setting(ConfigSettingId::ContractBandwidthV0)
+    {
+        if size > c.tx_max_size_bytes {
+            return true;
+        }
+    }
+    false
 }
 
 fn verify(pk: &[u8; 32], hash: &[u8; 32], sig: &DecoratedSignature) -> bool {
