@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from stellar_sdk import Keypair, StrKey
+from stellar_sdk import Keypair, StrKey, xdr
 
 from flowfi_desktop.chain.soroban import Soroban
 from flowfi_desktop.networks import LOCAL_PASSPHRASE, TESTNET_PASSPHRASE
@@ -416,3 +417,30 @@ def test_balance_of_an_account_not_created_yet_is_zero(cli: Cli) -> None:
     )  # fmt: skip
     assert run.code == 1
     assert "does not exist on ln yet: fund it first" in run.err
+
+
+def _fee_charged(localnet: Localnet, tx_hash: str) -> int:
+    async def go() -> Any:
+        async with Soroban(localnet.network()) as soroban:
+            return await soroban.get_transaction(tx_hash)
+
+    got = asyncio.run(go())
+    return int(xdr.TransactionResult.from_xdr(got.result_xdr).fee_charged.int64)
+
+
+def test_the_review_matches_what_happens(cli: Cli, localnet: Localnet) -> None:
+    before = xlm_balance(cli, "alice")
+    run = cli(
+        "stream", "create", "--account", "alice", "--recipient", address(cli, "bob"),
+        "--token", "native", "--amount", "12.5", "--duration", "1d", "--yes", "--json",
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    review = run.err
+    assert f"alice ({address(cli, 'alice')}): -12.5 XLM" in review
+    assert f"{localnet.contract_id}: +12.5 XLM" in review
+    fee_line = re.search(r"inclusion (\d+) \+ resources (\d+) stroops", review)
+    assert fee_line is not None
+    reviewed_fee = int(fee_line[1]) + int(fee_line[2])
+    charged = _fee_charged(localnet, run.json()["tx_hash"])  # type: ignore[index]
+    assert 0 < charged <= reviewed_fee  # the unused part of the resource fee is refunded
+    assert before - xlm_balance(cli, "alice") == 125_000_000 + charged
