@@ -50,6 +50,10 @@ def test_friendbot_funds_once(net: Net) -> None:
     again = httpx.get(net.friendbot_url, params={"addr": kp.public_key}, timeout=30)
     assert again.status_code == 400
     assert "already exists" in again.json()["detail"]
+    # Horizon's shape, which SDK airdrop helpers look for.
+    assert again.json()["extras"]["result_codes"]["operations"] == ["op_already_exists"]
+    meta = xdr.TransactionMeta.from_xdr(ok.json()["result_meta_xdr"])
+    assert meta.v == 4
     bad = httpx.get(net.friendbot_url, params={"addr": "GNOTANADDRESS"}, timeout=30)
     assert bad.status_code == 400
 

@@ -41,11 +41,15 @@ pub fn friendbot(server: &Server, addr: Option<&str>) -> (u16, Value) {
     let hash = {
         let mut node = server.node();
         if node.get_account(&dest).is_some() {
-            return problem(
+            // Shaped like Horizon's failed-transaction problem, which SDK helpers look for.
+            let (status, mut body) = problem(
                 400,
-                "Bad Request",
+                "Transaction Failed",
                 &format!("account {addr} already exists (friendbot funds new accounts only)"),
             );
+            body["extras"] = json!({"result_codes": {
+                "transaction": "tx_failed", "operations": ["op_already_exists"]}});
+            return (status, body);
         }
         let root_pk = node.root.verifying_key().to_bytes();
         let root_id = crate::util::account_id(root_pk);
@@ -115,6 +119,7 @@ pub fn friendbot(server: &Server, addr: Option<&str>) -> (u16, Value) {
                         "ledger": rec.ledger,
                         "envelope_xdr": crate::util::b64(&rec.envelope_xdr),
                         "result_xdr": crate::util::b64(&rec.result_xdr),
+                        "result_meta_xdr": crate::util::b64(&rec.meta_xdr),
                     }),
                 );
             }
