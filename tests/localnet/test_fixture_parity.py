@@ -18,8 +18,8 @@ from .helpers import PASSPHRASE, invoke, result, tx_info
 
 pytestmark = pytest.mark.localnet
 
-# Fields the current Stellar RPC no longer sends (or sends only for failures).
-RETIRED = {"cost", "diagnosticEventsXdr"}
+# Sent only when there are diagnostic events (not for a successful call without them).
+RETIRED = {"diagnosticEventsXdr"}
 
 
 def _fixture(shared_dir: Path, name: str) -> dict[str, Any]:

@@ -136,6 +136,11 @@ pub fn handle(server: &Server, params: &Params) -> RpcResult {
             out.put(&mut result, "xdr", "returnValueJson", out.val(&ret));
             let mut v = json!({
                 "minResourceFee": data.resource_fee.to_string(),
+                // Gone from current Stellar RPC, still required by older clients.
+                "cost": {
+                    "cpuInsns": sim.simulated_instructions.to_string(),
+                    "memBytes": sim.simulated_memory.to_string(),
+                },
                 "results": [result],
                 "stateChanges": changes,
                 "latestLedger": latest,
