@@ -258,3 +258,23 @@ def test_index_is_readable_while_syncing(
     assert counts == sorted(counts)
     assert counts[-1] == len(history.events)
     assert len(set(counts)) > 10
+
+
+def test_a_sync_uses_only_the_four_read_methods(
+    tmp_path: Path, server: LocalRpc, history: SyntheticHistory
+) -> None:
+    rig = make_rig(tmp_path, server, replace(FAST, page_limit=700))
+
+    async def run() -> None:
+        await rig.indexer.sync_once()
+        await rig.indexer.sync_once()
+        await rig.close()
+
+    asyncio.run(run())
+    used = {method for method, _ in server.requests}
+    assert used <= {"getHealth", "getNetwork", "getLatestLedger", "getEvents"}
+    assert "getEvents" in used
+    for method, params in server.requests:
+        if method == "getEvents":
+            assert params["filters"] == [{"type": "contract", "contractIds": [history.contract_id]}]
+            assert params["pagination"]["limit"] == 700
