@@ -70,6 +70,7 @@ class SyncConfig:
 class SyncReport:
     events: int = 0
     unknown: int = 0
+    orphans: int = 0  # events of streams whose creation the index never saw
     pages: int = 0
     changed_streams: set[int] = field(default_factory=set)
     ledger: int = 0  # covered up to
@@ -278,6 +279,7 @@ class Indexer:
                 report.pages += 1
                 report.events += outcome.new_events
                 report.unknown += outcome.unknown
+                report.orphans += outcome.orphans
                 report.changed_streams |= outcome.changed_streams
                 for anomaly in outcome.anomalies:
                     log.warning("index anomaly: %s", anomaly)
@@ -297,6 +299,10 @@ class Indexer:
         unknown_note = (
             f"; {report.unknown} events of unknown shape kept raw" if report.unknown else ""
         )
+        if report.orphans:
+            unknown_note += (
+                f"; {report.orphans} events of streams whose history is missing (see gaps)"
+            )
         report.status = self._status(
             "caught_up", f"indexed up to ledger {report.ledger}{unknown_note}"
         )
@@ -305,6 +311,7 @@ class Indexer:
     async def _merge(self, report: SyncReport, later: SyncReport) -> SyncReport:
         later.events += report.events
         later.unknown += report.unknown
+        later.orphans += report.orphans
         later.pages += report.pages
         later.changed_streams |= report.changed_streams
         later.gaps = report.gaps + later.gaps

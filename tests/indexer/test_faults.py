@@ -313,6 +313,7 @@ def test_without_chain_access_a_gap_is_marked_and_verification_finds_the_damage(
 
     asyncio.run(run())
     assert "marking it missing" in next(s.message for s in rig.statuses() if s.state == "gap")
+    assert "whose history is missing" in rig.statuses()[-1].message
     writer = IndexWriter(rig.store, rig.contract_ref)
     assert writer.gaps()[0][3] is None  # not rebuilt
     writer.close()
