@@ -329,7 +329,7 @@ pub fn validate(
     let Some(payer_acct) = node.get_account(&payer) else {
         return Err(reject(TransactionResultResult::TxNoAccount, min_outer));
     };
-    check_signatures(node, std::slice::from_ref(&payer), &fb.signatures, hash)
+    check_signatures(node, &[(payer.clone(), 1)], &fb.signatures, hash)
         .map_err(|r| reject(r, min_outer))?;
     let source = validate_tx(node, tx, &inner.signatures, &inner_hash, size, true)
         .map_err(|r| reject(wrap_fee_bump(inner_hash, r.result), min_outer))?;
@@ -352,26 +352,73 @@ fn pending_fees(node: &Node, payer: &AccountId) -> i64 {
         .sum()
 }
 
-/// Signatures: each signer's master key must have signed `hash`, and no signature may be left
-/// unused. Missing accounts are skipped (an operation source fails at apply, as in core).
+/// Which threshold of its source account an operation needs (core's low / medium / high).
+pub fn op_threshold(body: &OperationBody) -> usize {
+    match body {
+        OperationBody::BumpSequence(_)
+        | OperationBody::AllowTrust(_)
+        | OperationBody::SetTrustLineFlags(_)
+        | OperationBody::Inflation => 1,
+        OperationBody::AccountMerge(_) => 3,
+        OperationBody::SetOptions(o)
+            if o.master_weight.is_some()
+                || o.low_threshold.is_some()
+                || o.med_threshold.is_some()
+                || o.high_threshold.is_some()
+                || o.signer.is_some() =>
+        {
+            3
+        }
+        _ => 2,
+    }
+}
+
+/// Signatures: for each (account, threshold index) the weights of the keys that signed `hash`
+/// (the master key and ed25519 signers) must reach the threshold, with at least one signature;
+/// no signature may be left unused. Missing accounts are skipped (an operation source fails at
+/// apply, as in core).
 fn check_signatures(
     node: &Node,
-    signers: &[AccountId],
+    signers: &[(AccountId, usize)],
     sigs: &[DecoratedSignature],
     hash: &[u8; 32],
 ) -> Result<(), TransactionResultResult> {
     let mut used = vec![false; sigs.len()];
-    for signer in signers {
+    for (signer, level) in signers {
         let Some(acct) = node.get_account(signer) else {
             continue;
         };
-        let pk = crate::util::account_bytes(signer);
-        let found = sigs
-            .iter()
-            .position(|s| s.hint.0 == pk[28..32] && verify(&pk, hash, s));
-        match found {
-            Some(j) if acct.thresholds.0[0] > 0 => used[j] = true,
-            _ => return Err(TransactionResultResult::TxBadAuth),
+        let mut keys: Vec<([u8; 32], u32)> = vec![(
+            crate::util::account_bytes(signer),
+            u32::from(acct.thresholds.0[0]),
+        )];
+        for s in acct.signers.iter() {
+            if let soroban_env_host::xdr::SignerKey::Ed25519(k) = &s.key {
+                keys.push((k.0, s.weight));
+            }
+        }
+        let mut weight = 0u32;
+        let mut signed = false;
+        for (pk, w) in keys {
+            if w == 0 {
+                continue;
+            }
+            if let Some(j) = sigs
+                .iter()
+                .position(|s| s.hint.0 == pk[28..32] && verify(&pk, hash, s))
+            {
+                used[j] = true;
+                signed = true;
+                weight = weight.saturating_add(w.min(255));
+            }
+        }
+        let needed = if *level == 0 {
+            0
+        } else {
+            u32::from(acct.thresholds.0[*level])
+        };
+        if !signed || weight < needed {
+            return Err(TransactionResultResult::TxBadAuth);
         }
     }
     if used.iter().any(|u| !u) {
@@ -473,12 +520,14 @@ fn validate_tx(
     if tx.seq_num.0 != acct.seq_num.0 + 1 + queued {
         return Err(reject(TransactionResultResult::TxBadSeq, min_inclusion));
     }
-    // Signatures: every source (transaction and operations) must be signed by its master key.
-    let mut signers: Vec<AccountId> = vec![source.clone()];
+    // Signatures: the source at its low threshold, each operation's source at the operation's.
+    let mut signers: Vec<(AccountId, usize)> = vec![(source.clone(), 1)];
     for op in tx.operations.iter() {
         let s = op_source(tx, op);
-        if !signers.contains(&s) {
-            signers.push(s);
+        let level = op_threshold(&op.body);
+        match signers.iter_mut().find(|(a, _)| *a == s) {
+            Some(entry) => entry.1 = entry.1.max(level),
+            None => signers.push((s, level)),
         }
     }
     check_signatures(node, &signers, sigs, hash).map_err(|r| reject(r, min_inclusion))?;

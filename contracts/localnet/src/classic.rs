@@ -1,5 +1,5 @@
 //! The classic operations wallets and test suites use: CreateAccount, Payment (native and
-//! credit assets), ChangeTrust, BumpSequence, ManageData. Payments emit the CAP-67 asset events
+//! credit assets), ChangeTrust, BumpSequence, ManageData, SetOptions. Payments emit the CAP-67 asset events
 //! core emits since protocol 23.
 
 use soroban_env_host::xdr::{
@@ -8,8 +8,8 @@ use soroban_env_host::xdr::{
     CreateAccountResult, DataEntry, DataEntryExt, ExtensionPoint, Hash, HashIdPreimage,
     HashIdPreimageContractId, LedgerEntry, LedgerEntryData, LedgerEntryExt, LedgerKey,
     LedgerKeyData, LedgerKeyTrustLine, ManageDataResult, OperationBody, OperationResult,
-    OperationResultTr, PaymentResult, ScAddress, ScString, ScVal, TrustLineAsset, TrustLineEntry,
-    TrustLineEntryExt,
+    OperationResultTr, PaymentResult, ScAddress, ScString, ScVal, SetOptionsOp, SetOptionsResult,
+    Signer, SignerKey, TrustLineAsset, TrustLineEntry, TrustLineEntryExt,
 };
 use soroban_env_host::LedgerInfo;
 
@@ -326,6 +326,7 @@ pub fn apply_op(
             }
             done(r(ChangeTrustResult::Success), true, vec![])
         }
+        OperationBody::SetOptions(op) => set_options(ov, seq, source, op),
         OperationBody::BumpSequence(op) => {
             let r = OperationResultTr::BumpSequence;
             if op.bump_to.0 < 0 {
@@ -396,4 +397,90 @@ pub fn apply_op(
             soroban: None,
         },
     }
+}
+
+const AUTH_REVOCABLE: u32 = 2;
+const AUTH_IMMUTABLE: u32 = 4;
+const AUTH_CLAWBACK: u32 = 8;
+const KNOWN_FLAGS: u32 = 0xF;
+
+fn set_options(ov: &mut Overlay, seq: u32, source: &AccountId, op: &SetOptionsOp) -> OpOutcome {
+    let r = OperationResultTr::SetOptions;
+    let fail = |c| done(r(c), false, vec![]);
+    let mut src = ov.account(source).expect("source checked");
+    if let Some(dest) = &op.inflation_dest {
+        if dest != source && ov.account(dest).is_none() {
+            return fail(SetOptionsResult::InvalidInflation);
+        }
+        src.inflation_dest = Some(dest.clone());
+    }
+    let (set, clear) = (op.set_flags.unwrap_or(0), op.clear_flags.unwrap_or(0));
+    if (set | clear) & !KNOWN_FLAGS != 0 {
+        return fail(SetOptionsResult::UnknownFlag);
+    }
+    if set & clear != 0 {
+        return fail(SetOptionsResult::BadFlags);
+    }
+    if (set | clear) != 0 && src.flags & AUTH_IMMUTABLE != 0 {
+        return fail(SetOptionsResult::CantChange);
+    }
+    src.flags = (src.flags & !clear) | set;
+    if src.flags & AUTH_CLAWBACK != 0 && src.flags & AUTH_REVOCABLE == 0 {
+        return fail(SetOptionsResult::AuthRevocableRequired);
+    }
+    for (i, v) in [
+        op.master_weight,
+        op.low_threshold,
+        op.med_threshold,
+        op.high_threshold,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if let Some(v) = v {
+            let Ok(b) = u8::try_from(v) else {
+                return fail(SetOptionsResult::ThresholdOutOfRange);
+            };
+            src.thresholds.0[i] = b;
+        }
+    }
+    if let Some(domain) = &op.home_domain {
+        if domain.iter().any(|b| !(0x20..0x7f).contains(b)) {
+            return fail(SetOptionsResult::InvalidHomeDomain);
+        }
+        src.home_domain = domain.clone();
+    }
+    if let Some(signer) = &op.signer {
+        // Only ed25519 signers are modelled (see docs/localnet.md).
+        let SignerKey::Ed25519(k) = &signer.key else {
+            return fail(SetOptionsResult::BadSigner);
+        };
+        if k.0 == crate::util::account_bytes(source) || signer.weight > 255 {
+            return fail(SetOptionsResult::BadSigner);
+        }
+        let mut list: Vec<Signer> = src.signers.to_vec();
+        let pos = list.iter().position(|s| s.key == signer.key);
+        match (pos, signer.weight) {
+            (Some(i), 0) => {
+                list.remove(i);
+                src.num_sub_entries -= 1;
+            }
+            (Some(i), w) => list[i].weight = w,
+            (None, 0) => {}
+            (None, _) => {
+                if list.len() >= 20 {
+                    return fail(SetOptionsResult::TooManySigners);
+                }
+                if src.balance < (3 + i64::from(src.num_sub_entries)) * i64::from(BASE_RESERVE) {
+                    return fail(SetOptionsResult::LowReserve);
+                }
+                list.push(signer.clone());
+                list.sort_by(|a, b| a.key.cmp(&b.key));
+                src.num_sub_entries += 1;
+            }
+        }
+        src.signers = list.try_into().expect("at most 20 signers");
+    }
+    ov.put_account(src, seq);
+    done(r(SetOptionsResult::Success), true, vec![])
 }
