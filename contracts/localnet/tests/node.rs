@@ -278,3 +278,84 @@ fn state_dir_replay_matches() {
     assert!(genesis::start("another passphrase", Some(&dir)).is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn weighted_signatures_after_set_options() {
+    use soroban_env_host::xdr::{SetOptionsOp, Signer, SignerKey};
+    let node = genesis::start(PASSPHRASE, None).unwrap();
+    let root = node.root.clone();
+    let root_seq = node
+        .get_account(&account_id(root.verifying_key().to_bytes()))
+        .unwrap()
+        .seq_num
+        .0;
+    let server = Server::new(node, true, String::new());
+    let alice = SigningKey::from_bytes(&[5; 32]);
+    let bob = SigningKey::from_bytes(&[6; 32]);
+    let carol = SigningKey::from_bytes(&[7; 32]);
+    for (i, k) in [&alice, &carol].iter().enumerate() {
+        let env = sign(
+            tx(
+                &root,
+                root_seq + 1 + i as i64,
+                100,
+                vec![create_account(k, 100_000_000)],
+                Preconditions::None,
+            ),
+            PASSPHRASE,
+            &[&root],
+        );
+        assert_eq!(send(&server, &env)["status"], "PENDING");
+    }
+    let alice_seq = server
+        .node()
+        .get_account(&account_id(alice.verifying_key().to_bytes()))
+        .unwrap()
+        .seq_num
+        .0;
+    let set = OperationBody::SetOptions(SetOptionsOp {
+        inflation_dest: None,
+        clear_flags: None,
+        set_flags: None,
+        master_weight: Some(1),
+        low_threshold: Some(1),
+        med_threshold: Some(2),
+        high_threshold: Some(2),
+        home_domain: None,
+        signer: Some(Signer {
+            key: SignerKey::Ed25519(Uint256(bob.verifying_key().to_bytes())),
+            weight: 1,
+        }),
+    });
+    let env = sign(
+        tx(&alice, alice_seq + 1, 100, vec![set], Preconditions::None),
+        PASSPHRASE,
+        &[&alice],
+    );
+    let sent = send(&server, &env);
+    let got = call(&server, "getTransaction", json!({"hash": sent["hash"]}))["result"].clone();
+    assert_eq!(got["status"], "SUCCESS", "{got}");
+    let pay = |signers: &[&SigningKey]| {
+        sign(
+            tx(
+                &alice,
+                alice_seq + 2,
+                100,
+                vec![payment(&carol, 1)],
+                Preconditions::None,
+            ),
+            PASSPHRASE,
+            signers,
+        )
+    };
+    assert_eq!(
+        error_code(&send(&server, &pay(&[&alice]))),
+        TransactionResultResult::TxBadAuth
+    );
+    assert_eq!(
+        error_code(&send(&server, &pay(&[&bob]))),
+        TransactionResultResult::TxBadAuth
+    );
+    assert_eq!(send(&server, &pay(&[&alice, &bob]))["status"], "PENDING");
+    assert_eq!(balance(&server.node(), &carol), 100_000_001);
+}
