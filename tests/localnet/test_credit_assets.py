@@ -6,7 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from stellar_sdk import Asset, Keypair, SorobanServer, TransactionBuilder, scval, xdr
+from stellar_sdk import (
+    Asset,
+    AuthorizationFlag,
+    Keypair,
+    SorobanServer,
+    TransactionBuilder,
+    TrustLineFlags,
+    scval,
+    xdr,
+)
 from stellar_sdk.contract import ContractClient
 from stellar_sdk.soroban_rpc import GetTransactionStatus, SendTransactionStatus
 
@@ -113,3 +122,73 @@ def test_issued_asset_stream(
     assert names[0] == "mint"
     assert "transfer" in names
     assert h
+
+
+def test_authorization_required_asset(net: Net, make_account: Callable[[], Keypair]) -> None:
+    url = net.rpc_url
+    srv = SorobanServer(url)
+    issuer, holder, other = make_account(), make_account(), make_account()
+    eur = Asset("EURT", issuer.public_key)
+
+    def run(builder: TransactionBuilder, *signers: Keypair) -> object:
+        tx = builder.set_timeout(60).build()
+        for k in signers:
+            tx.sign(k)
+        sent = srv.send_transaction(tx)
+        assert sent.status == SendTransactionStatus.PENDING, sent
+        return srv.poll_transaction(sent.hash)
+
+    def builder(kp: Keypair) -> TransactionBuilder:
+        return TransactionBuilder(srv.load_account(kp.public_key), PASSPHRASE, base_fee=100)
+
+    flags = AuthorizationFlag.AUTHORIZATION_REQUIRED | AuthorizationFlag.AUTHORIZATION_REVOCABLE
+    flags |= AuthorizationFlag.AUTHORIZATION_CLAWBACK_ENABLED
+    done = run(builder(issuer).append_set_options_op(set_flags=flags), issuer)
+    assert done.status == GetTransactionStatus.SUCCESS  # type: ignore[attr-defined]
+    done = run(
+        builder(issuer)
+        .append_change_trust_op(eur, source=holder.public_key)
+        .append_change_trust_op(eur, source=other.public_key),
+        issuer,
+        holder,
+        other,
+    )
+    assert done.status == GetTransactionStatus.SUCCESS  # type: ignore[attr-defined]
+    # Not yet authorized: the issue fails.
+    done = run(builder(issuer).append_payment_op(holder.public_key, eur, "10"), issuer)
+    assert done.status == GetTransactionStatus.FAILED  # type: ignore[attr-defined]
+    op = xdr.TransactionResult.from_xdr(done.result_xdr).result.results[0]  # type: ignore[attr-defined]
+    assert op.tr.payment_result.code == xdr.PaymentResultCode.PAYMENT_NOT_AUTHORIZED
+    done = run(
+        builder(issuer)
+        .append_set_trust_line_flags_op(
+            holder.public_key, eur, set_flags=TrustLineFlags.AUTHORIZED_FLAG
+        )
+        .append_set_trust_line_flags_op(
+            other.public_key, eur, set_flags=TrustLineFlags.AUTHORIZED_FLAG
+        )
+        .append_payment_op(holder.public_key, eur, "10"),
+        issuer,
+    )
+    assert done.status == GetTransactionStatus.SUCCESS  # type: ignore[attr-defined]
+    assert _trustline_balance(url, holder.public_key, eur) == 10 * 10**7
+    done = run(builder(issuer).append_clawback_op(eur, holder.public_key, "4"), issuer)
+    assert done.status == GetTransactionStatus.SUCCESS  # type: ignore[attr-defined]
+    assert _trustline_balance(url, holder.public_key, eur) == 6 * 10**7
+    # The asset contract sees the same authorization state.
+    sac = ContractClient.create_stellar_asset_contract_from_asset(
+        eur, issuer.public_key, issuer, srv, network_passphrase=PASSPHRASE
+    )
+    assert read(url, sac, "authorized", [scval.to_address(holder.public_key)], holder) is True
+    done = run(
+        builder(issuer).append_set_trust_line_flags_op(
+            holder.public_key, eur, clear_flags=TrustLineFlags.AUTHORIZED_FLAG
+        ),
+        issuer,
+    )
+    assert done.status == GetTransactionStatus.SUCCESS  # type: ignore[attr-defined]
+    assert read(url, sac, "authorized", [scval.to_address(holder.public_key)], holder) is False
+    done = run(builder(holder).append_payment_op(other.public_key, eur, "1"), holder)
+    assert done.status == GetTransactionStatus.FAILED  # type: ignore[attr-defined]
+    op = xdr.TransactionResult.from_xdr(done.result_xdr).result.results[0]  # type: ignore[attr-defined]
+    assert op.tr.payment_result.code == xdr.PaymentResultCode.PAYMENT_SRC_NOT_AUTHORIZED

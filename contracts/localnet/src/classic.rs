@@ -1,15 +1,17 @@
 //! The classic operations wallets and test suites use: CreateAccount, Payment (native and
-//! credit assets), ChangeTrust, BumpSequence, ManageData, SetOptions. Payments emit the CAP-67 asset events
+//! credit assets), ChangeTrust, BumpSequence, ManageData, SetOptions, SetTrustLineFlags,
+//! AllowTrust, Clawback. Payments emit the CAP-67 asset events
 //! core emits since protocol 23.
 
 use soroban_env_host::xdr::{
-    AccountId, Asset, BumpSequenceResult, ChangeTrustAsset, ChangeTrustResult, ContractEvent,
-    ContractEventBody, ContractEventType, ContractEventV0, ContractId, ContractIdPreimage,
-    CreateAccountResult, DataEntry, DataEntryExt, ExtensionPoint, Hash, HashIdPreimage,
-    HashIdPreimageContractId, LedgerEntry, LedgerEntryData, LedgerEntryExt, LedgerKey,
-    LedgerKeyData, LedgerKeyTrustLine, ManageDataResult, OperationBody, OperationResult,
-    OperationResultTr, PaymentResult, ScAddress, ScString, ScVal, SetOptionsOp, SetOptionsResult,
-    Signer, SignerKey, TrustLineAsset, TrustLineEntry, TrustLineEntryExt,
+    AccountId, AllowTrustResult, AlphaNum12, AlphaNum4, Asset, AssetCode, BumpSequenceResult,
+    ChangeTrustAsset, ChangeTrustResult, ClawbackResult, ContractEvent, ContractEventBody,
+    ContractEventType, ContractEventV0, ContractId, ContractIdPreimage, CreateAccountResult,
+    DataEntry, DataEntryExt, ExtensionPoint, Hash, HashIdPreimage, HashIdPreimageContractId,
+    LedgerEntry, LedgerEntryData, LedgerEntryExt, LedgerKey, LedgerKeyData, LedgerKeyTrustLine,
+    ManageDataResult, OperationBody, OperationResult, OperationResultTr, PaymentResult, ScAddress,
+    ScString, ScVal, SetOptionsOp, SetOptionsResult, SetTrustLineFlagsResult, Signer, SignerKey,
+    TrustLineAsset, TrustLineEntry, TrustLineEntryExt,
 };
 use soroban_env_host::LedgerInfo;
 
@@ -19,6 +21,9 @@ use crate::network::BASE_RESERVE;
 use crate::util::{sha256, strkey_account, to_xdr};
 
 const AUTHORIZED_FLAG: u32 = 1;
+const MAINTAIN_LIABILITIES_FLAG: u32 = 2;
+const CLAWBACK_ENABLED_FLAG: u32 = 4;
+const AUTH_REQUIRED: u32 = 1;
 
 /// Contract id of the Stellar Asset Contract for `asset` on this network.
 pub fn sac_id(network_id: &[u8; 32], asset: &Asset) -> [u8; 32] {
@@ -317,7 +322,7 @@ pub fn apply_op(
                             asset: tl_asset,
                             balance: 0,
                             limit: op.limit,
-                            flags: AUTHORIZED_FLAG,
+                            flags: initial_trustline_flags(ov, &iss),
                             ext: TrustLineEntryExt::V0,
                         },
                         seq,
@@ -327,6 +332,70 @@ pub fn apply_op(
             done(r(ChangeTrustResult::Success), true, vec![])
         }
         OperationBody::SetOptions(op) => set_options(ov, seq, source, op),
+        OperationBody::SetTrustLineFlags(op) => {
+            let r = OperationResultTr::SetTrustLineFlags;
+            let out = set_trustline_flags(
+                ov,
+                seq,
+                source,
+                &op.trustor,
+                &op.asset,
+                op.clear_flags,
+                op.set_flags,
+            );
+            match out {
+                Ok(()) => done(r(SetTrustLineFlagsResult::Success), true, vec![]),
+                Err(c) => done(r(c), false, vec![]),
+            }
+        }
+        OperationBody::AllowTrust(op) => {
+            let r = OperationResultTr::AllowTrust;
+            let asset = match &op.asset {
+                AssetCode::CreditAlphanum4(c) => Asset::CreditAlphanum4(AlphaNum4 {
+                    asset_code: c.clone(),
+                    issuer: source.clone(),
+                }),
+                AssetCode::CreditAlphanum12(c) => Asset::CreditAlphanum12(AlphaNum12 {
+                    asset_code: c.clone(),
+                    issuer: source.clone(),
+                }),
+            };
+            if &op.trustor == source || op.authorize > 2 {
+                return done(r(AllowTrustResult::Malformed), false, vec![]);
+            }
+            let set = op.authorize;
+            let clear = (AUTHORIZED_FLAG | MAINTAIN_LIABILITIES_FLAG) & !set;
+            match set_trustline_flags(ov, seq, source, &op.trustor, &asset, clear, set) {
+                Ok(()) => done(r(AllowTrustResult::Success), true, vec![]),
+                Err(SetTrustLineFlagsResult::NoTrustLine) => {
+                    done(r(AllowTrustResult::NoTrustLine), false, vec![])
+                }
+                Err(SetTrustLineFlagsResult::CantRevoke) => {
+                    done(r(AllowTrustResult::CantRevoke), false, vec![])
+                }
+                Err(_) => done(r(AllowTrustResult::Malformed), false, vec![]),
+            }
+        }
+        OperationBody::Clawback(op) => {
+            let r = OperationResultTr::Clawback;
+            let from = op.from.clone().account_id();
+            if op.amount <= 0 || issuer(&op.asset) != Some(source) || &from == source {
+                return done(r(ClawbackResult::Malformed), false, vec![]);
+            }
+            let Some(mut t) = get_trustline(ov, &from, &op.asset) else {
+                return done(r(ClawbackResult::NoTrust), false, vec![]);
+            };
+            if t.flags & CLAWBACK_ENABLED_FLAG == 0 {
+                return done(r(ClawbackResult::NotClawbackEnabled), false, vec![]);
+            }
+            if t.balance < op.amount {
+                return done(r(ClawbackResult::Underfunded), false, vec![]);
+            }
+            t.balance -= op.amount;
+            put_trustline(ov, t, seq);
+            let ev = asset_event(network_id, &op.asset, "clawback", &[&from], op.amount);
+            done(r(ClawbackResult::Success), true, vec![ev])
+        }
         OperationBody::BumpSequence(op) => {
             let r = OperationResultTr::BumpSequence;
             if op.bump_to.0 < 0 {
@@ -483,4 +552,56 @@ fn set_options(ov: &mut Overlay, seq: u32, source: &AccountId, op: &SetOptionsOp
     }
     ov.put_account(src, seq);
     done(r(SetOptionsResult::Success), true, vec![])
+}
+
+/// A new trustline is authorized unless the issuer requires authorization, and inherits the
+/// issuer's clawback setting.
+fn initial_trustline_flags(ov: &Overlay, issuer: &AccountId) -> u32 {
+    let flags = ov.account(issuer).map_or(0, |a| a.flags);
+    let mut out = 0;
+    if flags & AUTH_REQUIRED == 0 {
+        out |= AUTHORIZED_FLAG;
+    }
+    if flags & AUTH_CLAWBACK != 0 {
+        out |= CLAWBACK_ENABLED_FLAG;
+    }
+    out
+}
+
+/// The issuer sets or clears a trustline's authorization flags (SetTrustLineFlags, AllowTrust).
+fn set_trustline_flags(
+    ov: &mut Overlay,
+    seq: u32,
+    source: &AccountId,
+    trustor: &AccountId,
+    asset: &Asset,
+    clear: u32,
+    set: u32,
+) -> Result<(), SetTrustLineFlagsResult> {
+    let auth = AUTHORIZED_FLAG | MAINTAIN_LIABILITIES_FLAG;
+    if issuer(asset) != Some(source)
+        || trustor == source
+        || set & clear != 0
+        || set & !auth != 0
+        || clear & !(auth | CLAWBACK_ENABLED_FLAG) != 0
+        || set & auth == auth
+    {
+        return Err(SetTrustLineFlagsResult::Malformed);
+    }
+    let Some(mut t) = get_trustline(ov, trustor, asset) else {
+        return Err(SetTrustLineFlagsResult::NoTrustLine);
+    };
+    let issuer_flags = ov.account(source).map_or(0, |a| a.flags);
+    let flags = (t.flags & !clear) | set;
+    if flags & auth == auth {
+        return Err(SetTrustLineFlagsResult::InvalidState);
+    }
+    let lost_full = t.flags & AUTHORIZED_FLAG != 0 && flags & AUTHORIZED_FLAG == 0;
+    let lost_any = t.flags & auth != 0 && flags & auth == 0;
+    if (lost_full || lost_any) && issuer_flags & AUTH_REVOCABLE == 0 {
+        return Err(SetTrustLineFlagsResult::CantRevoke);
+    }
+    t.flags = flags;
+    put_trustline(ov, t, seq);
+    Ok(())
 }
