@@ -73,8 +73,10 @@ pytest: setup wasm localnet-bin
 test: setup wasm localnet-bin lint typecheck rust-test pytest package-smoke
 
 # ---------------------------------------------------------------- use
+# The demo wallet (two accounts, the contract, live streams on a local chain) lives in .demo/
+# and is made on the first run only.
 run: setup wasm localnet-bin
-	$(BIN)/flowfi-desktop gui
+	$(BIN)/python -m flowfi_desktop.demo --data-dir $(CURDIR)/.demo
 
 bench: setup wasm localnet-bin
 	$(BIN)/python -m benchmarks

@@ -15,6 +15,7 @@ import contextlib
 import io
 import json
 import secrets
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -134,3 +135,40 @@ def ensure_demo(data_dir: Path, say: Callable[[str], None] = print) -> DemoInfo:
     atomic_write(data_dir / MARKER_FILE, json.dumps(marker, indent=2).encode())
     say(f"demo: ready in {time.monotonic() - started:.1f} s (wallet password in {password_file})")
     return info
+
+
+def run_demo(data_dir: Path, screenshot: str | None = None, quit_after: float | None = None) -> int:
+    """Sets the demo up when needed, keeps its local chain running and opens the app on it."""
+    info = ensure_demo(data_dir)
+    print(
+        f"demo wallet in {data_dir}: accounts {', '.join(info.accounts)}; "
+        f"password in {info.password_file}",
+        flush=True,
+    )
+    # Imported here: everything above works without Qt.
+    from flowfi_desktop.ui.app import run_gui
+
+    with _local_network(data_dir):
+        return run_gui(screenshot=screenshot, quit_after=quit_after, data_dir=data_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m flowfi_desktop.demo`: what `make run` calls."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="flowfi-desktop demo", description="open the app on a demo wallet (local network)"
+    )
+    parser.add_argument("--data-dir", required=True, type=Path, help="the demo's own data dir")
+    parser.add_argument("--screenshot", metavar="FILE.png")
+    parser.add_argument("--quit-after", metavar="SECONDS", type=float)
+    args = parser.parse_args(argv)
+    try:
+        return run_demo(args.data_dir, args.screenshot, args.quit_after)
+    except (FlowFiError, localnet.LocalnetError) as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
