@@ -10,7 +10,7 @@ from stellar_sdk import Asset, Keypair, SorobanServer, TransactionBuilder, xdr
 from stellar_sdk.soroban_rpc import GetTransactionStatus, SendTransactionStatus
 
 from .conftest import Net
-from .helpers import PASSPHRASE, account_key_b64, result
+from .helpers import PASSPHRASE, account_key_b64, result, xlm_balance
 
 pytestmark = pytest.mark.localnet
 
@@ -52,14 +52,38 @@ def test_bump_sequence_and_manage_data(net: Net, make_account: Callable[[], Keyp
 
     failed = _submit(
         srv,
-        TransactionBuilder(
-            srv.load_account(kp.public_key), PASSPHRASE, base_fee=100
-        ).append_account_merge_op(Keypair.random().public_key),
+        TransactionBuilder(srv.load_account(kp.public_key), PASSPHRASE, base_fee=100)
+        .append_manage_data_op("x", b"1")
+        .append_manage_sell_offer_op(Asset.native(), Asset("USD", kp.public_key), "1", "1"),
         kp,
     )
     assert failed.status == GetTransactionStatus.FAILED  # type: ignore[attr-defined]
     res = xdr.TransactionResult.from_xdr(failed.result_xdr)  # type: ignore[attr-defined]
-    assert res.result.results[0].code == xdr.OperationResultCode.opNOT_SUPPORTED
+    assert res.result.results[1].code == xdr.OperationResultCode.opNOT_SUPPORTED
+    # The whole transaction failed, so the first operation's data entry was not written either.
+    key_x = xdr.LedgerKey(
+        xdr.LedgerEntryType.DATA,
+        data=xdr.LedgerKeyData(kp.xdr_account_id(), xdr.String64(b"x")),
+    )
+    assert result(net.rpc_url, "getLedgerEntries", {"keys": [key_x.to_xdr()]})["entries"] == []
+
+
+def test_account_merge(net: Net, make_account: Callable[[], Keypair]) -> None:
+    srv = SorobanServer(net.rpc_url)
+    gone, dest = make_account(), make_account()
+    d0 = xlm_balance(net.rpc_url, dest.public_key)
+    g0 = xlm_balance(net.rpc_url, gone.public_key)
+    done = _submit(
+        srv,
+        TransactionBuilder(
+            srv.load_account(gone.public_key), PASSPHRASE, base_fee=100
+        ).append_account_merge_op(dest.public_key),
+        gone,
+    )
+    assert done.status == GetTransactionStatus.SUCCESS  # type: ignore[attr-defined]
+    assert xlm_balance(net.rpc_url, dest.public_key) == d0 + g0 - 100
+    keys = {"keys": [account_key_b64(gone.public_key)]}
+    assert result(net.rpc_url, "getLedgerEntries", keys)["entries"] == []
 
 
 def _send(srv: SorobanServer, builder: TransactionBuilder, *signers: Keypair) -> object:

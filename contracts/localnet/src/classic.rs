@@ -1,17 +1,17 @@
 //! The classic operations wallets and test suites use: CreateAccount, Payment (native and
 //! credit assets), ChangeTrust, BumpSequence, ManageData, SetOptions, SetTrustLineFlags,
-//! AllowTrust, Clawback. Payments emit the CAP-67 asset events
+//! AllowTrust, Clawback, AccountMerge. Payments emit the CAP-67 asset events
 //! core emits since protocol 23.
 
 use soroban_env_host::xdr::{
-    AccountId, AllowTrustResult, AlphaNum12, AlphaNum4, Asset, AssetCode, BumpSequenceResult,
-    ChangeTrustAsset, ChangeTrustResult, ClawbackResult, ContractEvent, ContractEventBody,
-    ContractEventType, ContractEventV0, ContractId, ContractIdPreimage, CreateAccountResult,
-    DataEntry, DataEntryExt, ExtensionPoint, Hash, HashIdPreimage, HashIdPreimageContractId,
-    LedgerEntry, LedgerEntryData, LedgerEntryExt, LedgerKey, LedgerKeyData, LedgerKeyTrustLine,
-    ManageDataResult, OperationBody, OperationResult, OperationResultTr, PaymentResult, ScAddress,
-    ScString, ScVal, SetOptionsOp, SetOptionsResult, SetTrustLineFlagsResult, Signer, SignerKey,
-    TrustLineAsset, TrustLineEntry, TrustLineEntryExt,
+    AccountId, AccountMergeResult, AllowTrustResult, AlphaNum12, AlphaNum4, Asset, AssetCode,
+    BumpSequenceResult, ChangeTrustAsset, ChangeTrustResult, ClawbackResult, ContractEvent,
+    ContractEventBody, ContractEventType, ContractEventV0, ContractId, ContractIdPreimage,
+    CreateAccountResult, DataEntry, DataEntryExt, ExtensionPoint, Hash, HashIdPreimage,
+    HashIdPreimageContractId, LedgerEntry, LedgerEntryData, LedgerEntryExt, LedgerKey,
+    LedgerKeyData, LedgerKeyTrustLine, ManageDataResult, OperationBody, OperationResult,
+    OperationResultTr, PaymentResult, ScAddress, ScString, ScVal, SetOptionsOp, SetOptionsResult,
+    SetTrustLineFlagsResult, Signer, SignerKey, TrustLineAsset, TrustLineEntry, TrustLineEntryExt,
 };
 use soroban_env_host::LedgerInfo;
 
@@ -332,6 +332,37 @@ pub fn apply_op(
             done(r(ChangeTrustResult::Success), true, vec![])
         }
         OperationBody::SetOptions(op) => set_options(ov, seq, source, op),
+        OperationBody::AccountMerge(dest) => {
+            let r = OperationResultTr::AccountMerge;
+            let dest = dest.clone().account_id();
+            if &dest == source {
+                return done(r(AccountMergeResult::Malformed), false, vec![]);
+            }
+            let Some(mut d) = ov.account(&dest) else {
+                return done(r(AccountMergeResult::NoAccount), false, vec![]);
+            };
+            let src = ov.account(source).expect("source checked");
+            if src.flags & AUTH_IMMUTABLE != 0 {
+                return done(r(AccountMergeResult::ImmutableSet), false, vec![]);
+            }
+            if src.num_sub_entries > 0 {
+                return done(r(AccountMergeResult::HasSubEntries), false, vec![]);
+            }
+            d.balance = match d.balance.checked_add(src.balance) {
+                Some(b) => b,
+                None => return done(r(AccountMergeResult::DestFull), false, vec![]),
+            };
+            ov.put_account(d, seq);
+            ov.del(crate::ledger::account_key(source));
+            let ev = asset_event(
+                network_id,
+                &Asset::Native,
+                "transfer",
+                &[source, &dest],
+                src.balance,
+            );
+            done(r(AccountMergeResult::Success(src.balance)), true, vec![ev])
+        }
         OperationBody::SetTrustLineFlags(op) => {
             let r = OperationResultTr::SetTrustLineFlags;
             let out = set_trustline_flags(
