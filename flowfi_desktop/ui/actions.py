@@ -372,6 +372,8 @@ class ActionDialog(QDialog):
             self.task = spawn(self.run_review(), name="review")
         elif self.pages.currentIndex() == 1:
             self.task = spawn(self.run_send(), name="send")
+        elif self.outcome is None:  # a failed send: simulate afresh
+            self.task = spawn(self.run_review(), name="review")
 
     async def run_review(self) -> None:
         try:
@@ -405,6 +407,7 @@ class ActionDialog(QDialog):
 
     async def run_send(self) -> None:
         assert self.prepared is not None
+        self.failures_seen = getattr(self, "failures_seen", 0)
         self.pages.setCurrentIndex(2)
         self._update_buttons()
         self.close_button.setEnabled(False)
@@ -416,6 +419,10 @@ class ActionDialog(QDialog):
             self.progress_bar.setValue(0)
             self.progress_text.setText(f"Not done: {error}")
             self.close_button.setEnabled(True)
+            # Nothing was changed on chain: the user may simulate afresh and try again.
+            self.primary.setText("Review again")
+            self.primary.setVisible(True)
+            self.primary.setEnabled(True)
             return
         self.outcome = outcome
         self.progress_bar.setRange(0, 1)

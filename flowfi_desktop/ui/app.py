@@ -37,7 +37,7 @@ def make_app() -> QApplication:
 
 
 def build_window(
-    data_dir: Path, log_path: Path | None = None, *, tray: bool = True
+    data_dir: Path, log_path: Path | None = None, *, tray: bool = True, first_run: bool = True
 ) -> tuple[MainWindow, AppSession, Bridge]:
     """The session, its bridge and the window (not shown, not started)."""
     session = AppSession(data_dir)
@@ -46,7 +46,7 @@ def build_window(
         theme.apply_theme(app, str(session.prefs.get("theme")))
     bridge = Bridge()
     bridge.attach(session.events.subscribe)
-    window = MainWindow(session, bridge, log_path=log_path, tray=tray)
+    window = MainWindow(session, bridge, log_path=log_path, tray=tray, first_run=first_run)
     return window, session, bridge
 
 
@@ -60,7 +60,8 @@ def run_gui(
     install_crash_handlers(log_path)
     log.info("%s %s starting", APP_NAME, __version__)
     app = make_app()
-    window, _session, _bridge = build_window(folder, log_path)
+    # A screenshot run (packaging smoke tests) shows the window as it is, without the welcome.
+    window, _session, _bridge = build_window(folder, log_path, first_run=screenshot is None)
     window.show()
 
     def finish() -> None:

@@ -150,6 +150,10 @@ class DashboardView(QWidget):
         if not (force or self.isVisible()) or self.tokens is None:
             return
         self.ticks += 1
+        if self.glance.isVisible():
+            top = max(self.glance.rowAt(0), 0)
+            bottom = self.glance.rowAt(self.glance.viewport().height() - 1)
+            self.glance_model.tick(top, bottom if bottom >= 0 else None)
         now = int(self.clock())
         totals = self.dashboard.totals(now)
         if set(totals) != set(self.rows):

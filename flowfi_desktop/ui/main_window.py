@@ -38,7 +38,7 @@ from flowfi_desktop.app.events import (
 )
 from flowfi_desktop.app.session import AppSession
 from flowfi_desktop.app.wallet_actions import ActionSpec, WalletActions
-from flowfi_desktop.errors import FlowFiError
+from flowfi_desktop.errors import FlowFiError, RefusedError
 from flowfi_desktop.keys.accounts import Unlocked
 from flowfi_desktop.keys.keystore import WrongPassword
 from flowfi_desktop.streams.tx import Outcome, Prepared
@@ -50,6 +50,7 @@ from flowfi_desktop.ui.actions import ActionDialog
 from flowfi_desktop.ui.bridge import Bridge
 from flowfi_desktop.ui.dashboard_view import DashboardView
 from flowfi_desktop.ui.dialogs import run_dialog
+from flowfi_desktop.ui.first_run import FirstRunDialog, FirstRunSteps
 from flowfi_desktop.ui.idle import IdleWatcher
 from flowfi_desktop.ui.receive import ReceiveView
 from flowfi_desktop.ui.settings_dialog import SettingsDialog
@@ -80,8 +81,10 @@ class MainWindow(QMainWindow):
         log_path: Path | None = None,
         clock: Callable[[], float] = time.time,
         tray: bool = True,
+        first_run: bool = True,
     ) -> None:
         super().__init__()
+        self.offer_first_run = first_run
         self.session, self.bridge, self.log_path, self.clock = session, bridge, log_path, clock
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(theme.app_icon())
@@ -239,6 +242,61 @@ class MainWindow(QMainWindow):
         except FlowFiError as error:
             self.sync_bar.on_status(SyncStatusChanged("failed", str(error)))
         self.reload()
+        if (
+            self.offer_first_run
+            and not self.session.prefs.get("first_run_done")
+            and not self.session.accounts()
+        ):
+            self.open_first_run()
+
+    # ------------------------------------------------------------------ first run
+
+    def open_first_run(self) -> FirstRunDialog:
+        s = self.session
+
+        async def switch(name: str) -> None:
+            await s.switch_network(name)
+            self.reload()
+
+        async def add(mode: str) -> str | None:
+            return await self.add_account(mode)
+
+        async def set_contract(contract_id: str) -> None:
+            s.networks.set_contract(s.network.name, contract_id)
+            await switch(s.network.name)
+
+        steps = FirstRunSteps(
+            networks=s.networks.all,
+            current_network=lambda: s.network,
+            switch_network=switch,
+            add_account=add,
+            fund=self.fund_account,
+            deploy=self.deploy_contract,
+            set_contract=set_contract,
+        )
+        dialog = FirstRunDialog(steps, self)
+        dialog.finished.connect(lambda _r: s.prefs.set("first_run_done", True))
+        dialog.open()
+        self.first_run_dialog = dialog
+        return dialog
+
+    async def fund_account(self) -> None:
+        if self.session.address is None:
+            raise RefusedError("add an account first")
+        await self.wallet_ops.fund(self.session.address)
+
+    async def deploy_contract(self) -> str:
+        s = self.session
+        if s.account is None or s.account.watch_only:
+            raise RefusedError("deploying needs an account with a key")
+        unlocked = await self.ensure_unlocked()
+        if unlocked is None:
+            raise RefusedError("the wallet stayed locked; nothing was deployed")
+        deployment = await self.wallet_ops.deploy_contract(unlocked.keypair(s.account.name))
+        s.networks.set_contract(s.network.name, deployment.contract_id)
+        await s.switch_network(s.network.name)
+        self.reload()
+        return deployment.contract_id
 
     async def shutdown(self) -> None:
         await self.wallet_ops.close()
@@ -404,6 +462,7 @@ class MainWindow(QMainWindow):
         if self.unlocked is not None:
             return self.unlocked
         dialog = PasswordDialog(self)
+        self.last_password_dialog = dialog
         while True:
             if await run_dialog(dialog) != PasswordDialog.DialogCode.Accepted:
                 return None
@@ -424,7 +483,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ accounts
 
-    async def add_account(self, mode: str = "create") -> None:
+    async def add_account(self, mode: str = "create") -> str | None:
         wallet = self.session.wallet
         accounts = wallet.accounts()
         dialog = AccountDialog(
@@ -433,8 +492,9 @@ class MainWindow(QMainWindow):
             taken_names={a.name for a in accounts},
             mode=mode,
         )
+        self.last_account_dialog = dialog
         if await run_dialog(dialog) != AccountDialog.DialogCode.Accepted:
-            return
+            return None
         v = dialog.values()
         name, password = str(v["name"]), str(v["password"])
 
@@ -455,9 +515,10 @@ class MainWindow(QMainWindow):
                 wallet.watch(name, str(v["address"]))
         except FlowFiError as error:
             QMessageBox.warning(self, "Account not added", str(error))
-            return
+            return None
         if phrase is not None:
             backup = BackupDialog(phrase, self)
+            self.last_backup_dialog = backup
             phrase = None
             await run_dialog(backup)
             if not backup.confirmed:
@@ -467,7 +528,11 @@ class MainWindow(QMainWindow):
                     "The recovery phrase was not confirmed. You can still back up the "
                     "account's secret key from Accounts → Back up secret key.",
                 )
+        if self.unlocked is not None and v["mode"] != "watch":
+            # The unlocked keystore is a snapshot: take one that includes the new key.
+            self.unlocked = await wallet_actions.unlock(wallet, password)
         self.session.switch_account(name)
+        return name
 
     async def backup_account(self) -> None:
         entry = self.session.account
@@ -536,8 +601,6 @@ class MainWindow(QMainWindow):
         async def executor(prepared: Prepared, progress: Callable[[str], None]) -> Outcome:
             unlocked = await self.ensure_unlocked()
             if unlocked is None:
-                from flowfi_desktop.errors import RefusedError
-
                 raise RefusedError("the wallet stayed locked; nothing was signed")
             outcome = await self.wallet_ops.sign_and_submit(
                 prepared, unlocked, account.name, progress

@@ -139,14 +139,17 @@ class StreamTableModel(QAbstractTableModel):
                     return number * PAGE_SIZE + offset
         return None
 
-    def tick(self) -> None:
-        """Claimable amounts move with time: repaint that column (only visible cells paint)."""
-        if self._count:
-            self.dataChanged.emit(
-                self.index(0, CLAIMABLE),
-                self.index(self._count - 1, CLAIMABLE),
-                [Qt.ItemDataRole.DisplayRole],
-            )
+    def tick(self, first: int = 0, last: int | None = None) -> None:
+        """Claimable amounts move with time: repaint that column's cells in ``first..last``
+        (the visible rows). One signal per cell: a ranged dataChanged makes the view repaint its
+        whole viewport."""
+        if not self._count:
+            return
+        last = self._count - 1 if last is None else min(last, self._count - 1)
+        roles = [Qt.ItemDataRole.DisplayRole]
+        for row in range(max(first, 0), last + 1):
+            cell = self.index(row, CLAIMABLE)
+            self.dataChanged.emit(cell, cell, roles)
 
     # ------------------------------------------------------------------ Qt model API
 

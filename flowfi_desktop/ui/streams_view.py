@@ -122,7 +122,15 @@ class StreamsView(QWidget):
 
     def _tick(self) -> None:
         if self.isVisible():
-            self.model.tick()
+            first, last = self.visible_rows()
+            self.model.tick(first, last)
+
+    def visible_rows(self) -> tuple[int, int]:
+        top = self.table.rowAt(0)
+        bottom = self.table.rowAt(self.table.viewport().height() - 1)
+        if top < 0:
+            return 0, -1
+        return top, bottom if bottom >= 0 else self.model.rowCount() - 1
 
     def _activated(self, index: QModelIndex) -> None:
         stream = self.model.data(index, ROLE_STREAM)

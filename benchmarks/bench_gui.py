@@ -1,0 +1,207 @@
+"""GUI figures (offscreen Qt, real index files written by the app's demo writer):
+
+- cold start: a fresh process until the main window is shown, painted and interactive with
+  10,000 streams in the index (median of runs);
+- frame time while 1,000 streams tick: one dashboard tick (per-token totals over 1,000 active
+  streams) plus a full repaint of the window, and the same for the stream table's live column;
+- memory: resident set size of the process with 100,000 streams indexed, after the list was
+  scrolled from top to bottom (every page read once) and the dashboard built.
+
+Each figure is measured in a new process (``python -m benchmarks.bench_gui --child ...``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 5
+
+
+def _make_data_dir(path: Path, n: int, mine_share: float, span: int) -> None:
+    from flowfi_desktop.app.demo import populate
+    from flowfi_desktop.app.session import INDEX_FILE
+    from flowfi_desktop.app.tokenbook import native_token
+    from flowfi_desktop.indexer.synthetic import make_address
+    from flowfi_desktop.keys.accounts import Wallet
+    from flowfi_desktop.networks import LOCAL_PASSPHRASE, Networks
+    from flowfi_desktop.paths import KEYSTORE_FILE
+    from flowfi_desktop.settings import SettingsFile
+
+    rng = random.Random(5)  # noqa: S311 - benchmark data
+    me = make_address(rng)
+    token = make_address(rng, contract=True)
+    demo = populate(
+        path / INDEX_FILE,
+        n_streams=n,
+        mine=[me],
+        tokens=[native_token(LOCAL_PASSPHRASE), token],
+        now=int(time.time()),
+        mine_share=mine_share,
+        span=span,
+        token_meta={token: ("USDC", 6)},
+    )
+    Networks(SettingsFile(path)).set_contract("local", demo.contract_id)
+    Wallet(path / KEYSTORE_FILE).watch("me", me)
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    import asyncio
+
+    import qasync  # noqa: TID251 - a GUI benchmark drives the GUI
+    from PySide6.QtWidgets import QApplication  # noqa: TID251 - a GUI benchmark
+
+    from flowfi_desktop.ui.app import build_window, make_app
+
+    app = make_app()
+    window, session, _bridge = build_window(data_dir, tray=False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    out: dict[str, float] = {}
+
+    async def scenario() -> None:
+        await session.open_index()
+        window.reload()
+        window.show()
+        window.repaint()
+        QApplication.processEvents()
+        out["interactive_s"] = time.perf_counter() - started
+        if kind == "frames":
+            window.dashboard.ticker.stop()
+            window.streams.ticker.stop()
+            ticks, table = [], []
+            for _ in range(60):
+                t0 = time.perf_counter()
+                window.dashboard.tick()
+                QApplication.processEvents()  # paints what the tick changed
+                ticks.append(time.perf_counter() - t0)
+            window.show_page("all")
+            QApplication.processEvents()
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            prof.enable()
+            for _ in range(60):
+                t0 = time.perf_counter()
+                window.streams._tick()
+                QApplication.processEvents()
+                table.append(time.perf_counter() - t0)
+            prof.disable()
+            if os.environ.get("BENCH_PROFILE"):
+                pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+            ticks.sort()
+            table.sort()
+            out["dashboard_frame_ms"] = statistics.median(ticks) * 1000
+            out["dashboard_frame_p95_ms"] = ticks[int(len(ticks) * 0.95)] * 1000
+            out["table_frame_ms"] = statistics.median(table) * 1000
+            out["streams"] = float(len(window.dashboard.dashboard.streams))
+            t0 = time.perf_counter()
+            for _ in range(10):
+                window.repaint()
+            out["full_repaint_ms"] = (time.perf_counter() - t0) / 10 * 1000
+        if kind == "memory":
+            window.show_page("all")
+            view = window.streams.table
+            bar = view.verticalScrollBar()
+            steps = 0
+            t0 = time.perf_counter()
+            worst = 0.0
+            while bar.value() < bar.maximum():
+                s0 = time.perf_counter()
+                bar.setValue(bar.value() + bar.pageStep() * 25)
+                view.viewport().repaint()
+                worst = max(worst, time.perf_counter() - s0)
+                steps += 1
+            out["scroll_steps"] = steps
+            out["scroll_s"] = time.perf_counter() - t0
+            out["scroll_worst_step_ms"] = worst * 1000
+            out["rows"] = float(window.streams.model.rowCount())
+            out["rss_mib"] = _rss_mib()
+        window.close()
+        await session.close()
+
+    loop.run_until_complete(scenario())
+    loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+    return out
+
+
+def _run_child(kind: str, data_dir: Path) -> dict[str, float]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_gui", "--child", kind, str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+        check=True,
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _copy(src: Path) -> Path:
+    dst = Path(tempfile.mkdtemp(prefix="flowfi-bench-"))
+    shutil.copytree(src, dst, dirs_exist_ok=True)
+    return dst
+
+
+def main() -> None:
+    base = Path(tempfile.mkdtemp(prefix="flowfi-bench-src-"))
+    try:
+        cold_src, frames_src, memory_src = base / "cold", base / "frames", base / "memory"
+        _make_data_dir(cold_src, 10_000, 0.5, 60 * 86_400)
+        # 1,000 streams, all the account's and most still flowing (created in the last hour).
+        _make_data_dir(frames_src, 1_000, 1.0, 3_600)
+        _make_data_dir(memory_src, 100_000, 0.5, 180 * 86_400)
+
+        cold = [_run_child("cold", _copy(cold_src))["interactive_s"] for _ in range(RUNS)]
+        print(
+            f"cold start to an interactive window, 10,000 streams: median "
+            f"{statistics.median(cold):.2f} s (runs: {', '.join(f'{c:.2f}' for c in cold)})"
+        )
+        frames = [_run_child("frames", _copy(frames_src)) for _ in range(3)]
+        print(
+            f"frame while 1,000 streams tick ({int(frames[0]['streams'])} on the dashboard): "
+            f"dashboard tick + repaint of what changed, median "
+            f"{statistics.median(f['dashboard_frame_ms'] for f in frames):.1f} ms "
+            f"(p95 {statistics.median(f['dashboard_frame_p95_ms'] for f in frames):.1f} ms); "
+            f"stream table live column + repaint median "
+            f"{statistics.median(f['table_frame_ms'] for f in frames):.1f} ms; a full repaint "
+            f"of the whole window {statistics.median(f['full_repaint_ms'] for f in frames):.1f} ms"
+        )
+        memory = [_run_child("memory", _copy(memory_src)) for _ in range(3)]
+        print(
+            f"memory with 100,000 streams indexed, list scrolled top to bottom: median RSS "
+            f"{statistics.median(m['rss_mib'] for m in memory):.0f} MiB; scrolling "
+            f"{int(memory[0]['rows']):,} rows in {int(memory[0]['scroll_steps'])} jumps took "
+            f"{statistics.median(m['scroll_s'] for m in memory):.2f} s, worst jump "
+            f"{statistics.median(m['scroll_worst_step_ms'] for m in memory):.1f} ms"
+        )
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 4 and sys.argv[1] == "--child":
+        started = time.perf_counter()
+        print(json.dumps(_child(sys.argv[2], Path(sys.argv[3]), started)))
+    else:
+        main()
