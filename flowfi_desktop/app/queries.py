@@ -184,6 +184,16 @@ class IndexReader:
         ).fetchone()
         return int(row[0])
 
+    def ids(self, contract_ref: int, query: StreamQuery) -> list[int]:
+        """Every matching stream id, in the query's order (one indexed scan; then pages are
+        read by primary key, so any page costs the same wherever it lies)."""
+        where, params = query.where(contract_ref)
+        sql = (
+            f"SELECT stream_id FROM streams WHERE {where} "  # noqa: S608 - constants only
+            f"ORDER BY {query.order_by()}"
+        )
+        return [r[0] for r in self.connection.execute(sql, params)]
+
     def page(
         self, contract_ref: int, query: StreamQuery, offset: int, limit: int
     ) -> list[StreamRow]:

@@ -407,8 +407,8 @@ class ActionDialog(QDialog):
 
     async def run_send(self) -> None:
         assert self.prepared is not None
-        self.failures_seen = getattr(self, "failures_seen", 0)
         self.pages.setCurrentIndex(2)
+        self.progress_text.setText("Signing…")
         self._update_buttons()
         self.close_button.setEnabled(False)
         self.progress_bar.setRange(0, 0)

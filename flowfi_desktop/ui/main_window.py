@@ -392,8 +392,8 @@ class MainWindow(QMainWindow):
 
     def on_streams_changed(self, changed: frozenset[int]) -> None:
         s = self.session
-        self.streams.refresh(changed)
-        self.dashboard.glance_model.refresh(changed)
+        spawn(self.streams.refresh_async(), name="refresh-streams")
+        spawn(self.dashboard.glance_model.refresh_async(), name="refresh-glance")
         self.dashboard.set_data(s.dashboard(), s.tokens, self._empty_message())
         current = self.detail.stream
         if self._page == "detail" and current is not None and current.stream_id in changed:

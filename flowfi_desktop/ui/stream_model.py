@@ -7,6 +7,7 @@ ticks from the cached rows with the contract's arithmetic."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -74,6 +75,7 @@ class StreamTableModel(QAbstractTableModel):
         self.contract_ref: int | None = None
         self.tokens: TokenBook | None = None
         self.query = StreamQuery()
+        self._ids: list[int] = []
         self._count = 0
         self._pages: OrderedDict[int, list[StreamRow]] = OrderedDict()
         self.queries_run = 0  # pages read (tests and benchmarks watch it)
@@ -95,27 +97,48 @@ class StreamTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def refresh(self, changed: frozenset[int] | None = None) -> None:
-        """The index changed: re-read what is shown (keeps the view's scroll position when the
-        number of rows did not change)."""
+        """The index changed: re-read what is shown, now (tests; small lists)."""
         if self.reader is None or self.contract_ref is None:
             return
-        count = self.reader.count(self.contract_ref, self.query)
-        if count != self._count:
+        self._apply_ids(self.reader.ids(self.contract_ref, self.query))
+
+    async def refresh_async(self) -> None:
+        """The same, with the id scan on a worker thread and its own connection (a big list's
+        scan takes longer than a frame; the view keeps showing the old rows meanwhile)."""
+        reader, ref, query = self.reader, self.contract_ref, self.query
+        if reader is None or ref is None:
+            return
+        path = reader.path
+
+        def scan() -> list[int]:
+            worker = IndexReader(path)
+            try:
+                return worker.ids(ref, query)
+            finally:
+                worker.close()
+
+        ids = await asyncio.to_thread(scan)
+        if reader is self.reader and ref == self.contract_ref and query == self.query:
+            self._apply_ids(ids)
+
+    def _apply_ids(self, ids: list[int]) -> None:
+        if ids != self._ids:
             self.beginResetModel()
-            self._count = count
+            self._ids, self._count = ids, len(ids)
             self._pages.clear()
             self.endResetModel()
             return
         self._pages.clear()
-        if count:
-            self.dataChanged.emit(self.index(0, 0), self.index(count - 1, len(COLUMNS) - 1))
+        if self._count:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
 
     def _reload(self) -> None:
         self._pages.clear()
         if self.reader is None or self.contract_ref is None:
-            self._count = 0
+            self._ids = []
         else:
-            self._count = self.reader.count(self.contract_ref, self.query)
+            self._ids = self.reader.ids(self.contract_ref, self.query)
+        self._count = len(self._ids)
 
     def stream_at(self, row: int) -> StreamRow | None:
         if not 0 <= row < self._count or self.reader is None or self.contract_ref is None:
@@ -123,7 +146,9 @@ class StreamTableModel(QAbstractTableModel):
         number, offset = divmod(row, PAGE_SIZE)
         page = self._pages.get(number)
         if page is None:
-            page = self.reader.page(self.contract_ref, self.query, number * PAGE_SIZE, PAGE_SIZE)
+            wanted = self._ids[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
+            found = {s.stream_id: s for s in self.reader.streams(self.contract_ref, wanted)}
+            page = [found[i] for i in wanted if i in found]
             self.queries_run += 1
             self._pages[number] = page
             while len(self._pages) > MAX_PAGES:

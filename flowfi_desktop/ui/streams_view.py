@@ -116,6 +116,10 @@ class StreamsView(QWidget):
         self.model.refresh(changed)
         self._update_count()
 
+    async def refresh_async(self) -> None:
+        await self.model.refresh_async()
+        self._update_count()
+
     def _update_count(self) -> None:
         n = self.model.rowCount()
         self.count_label.setText(f"{n:,} stream{'s' if n != 1 else ''}")
