@@ -300,13 +300,24 @@ impl Node {
             }
         }
         let record = self.build_ledger(seq, close_time, &applied);
+        let empty = applied.is_empty() && changed.is_empty();
         let log = LedgerLogRecord {
             seq,
             close_time,
             time_offset: self.time_offset,
             fee_pool: self.fee_pool,
-            header_xdr: record.header_xdr.clone(),
-            meta_xdr: record.meta_xdr.clone(),
+            // An empty ledger is logged without its header and meta: replay rebuilds them
+            // (deterministically), which keeps an idle node's log small.
+            header_xdr: if empty {
+                vec![]
+            } else {
+                record.header_xdr.clone()
+            },
+            meta_xdr: if empty {
+                vec![]
+            } else {
+                record.meta_xdr.clone()
+            },
             changes: changed
                 .into_iter()
                 .map(|(k, v)| (k, v.map(|e| (*e).clone())))
