@@ -171,13 +171,44 @@ def build_parser() -> argparse.ArgumentParser:
         sub = st.add_parser(name, help=text)
         sub.add_argument("id", metavar="ID")
         _write(sub)
+    sl = st.add_parser("list", help="streams of the wallet's accounts, from the local index")
+    who = sl.add_mutually_exclusive_group()
+    who.add_argument("--account", metavar="NAME", help="only this account's streams")
+    who.add_argument("--all", action="store_true", help="every stream of the contract")
+    sl.add_argument("--role", choices=("incoming", "outgoing"))
+    _json(sl)
+    ss = st.add_parser("show", help="one stream, from the local index")
+    ss.add_argument("id", metavar="ID")
+    _json(ss)
+
+    # the local index
+    sync = commands.add_parser("sync", help="index the network's stream contract locally")
+    sync.add_argument("--follow", action="store_true", help="keep following, as the app does")
+    _json(sync)
+    verify = commands.add_parser(
+        "verify", help="compare every indexed stream with its on-chain state"
+    )
+    _json(verify)
+    export = commands.add_parser("export", help="export the index")
+    exp = export.add_subparsers(dest="action", metavar="FORMAT", required=True)
+    csv = exp.add_parser("csv", help="stream events as CSV (amounts in base units)")
+    csv.add_argument("--out", required=True, metavar="FILE")
+    csv.add_argument("--account", metavar="NAME", help="only this account's streams")
+    _json(csv)
+
+    demo = commands.add_parser(
+        "demo", help="open the app on a demo wallet with live streams on the local network"
+    )
+    demo.add_argument("--screenshot", metavar="FILE.png", help="save the main window to FILE")
+    demo.add_argument("--quit-after", metavar="SECONDS", type=float)
     return parser
 
 
 def _handler(args: argparse.Namespace) -> Handler:
     from flowfi_desktop.cli import commands as c
+    from flowfi_desktop.cli import index_commands as ix
 
-    table: dict[tuple[str, str], Handler] = {
+    table: dict[tuple[str, str | None], Handler] = {
         ("network", "list"): c.network_list,
         ("network", "show"): c.network_show,
         ("network", "add"): c.network_add,
@@ -199,8 +230,13 @@ def _handler(args: argparse.Namespace) -> Handler:
         ("stream", "cancel"): c.stream_cancel,
         ("stream", "pause"): c.stream_pause,
         ("stream", "resume"): c.stream_resume,
+        ("stream", "list"): ix.stream_list,
+        ("stream", "show"): ix.stream_show,
+        ("sync", None): ix.sync,
+        ("verify", None): ix.verify,
+        ("export", "csv"): ix.export_csv,
     }
-    return table[(args.command, args.action)]
+    return table[(args.command, getattr(args, "action", None))]
 
 
 def _run_localnet(args: argparse.Namespace) -> int:
@@ -228,6 +264,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if command == "localnet":
         return _run_localnet(args)
+    if command == "demo":
+        from flowfi_desktop import demo
+        from flowfi_desktop.paths import data_dir
+
+        # The demo never shares a data dir with a real wallet unless told to.
+        folder = Path(args.data_dir) if args.data_dir else data_dir(None) / "demo"
+        argv = ["--data-dir", str(folder)]
+        if args.screenshot:
+            argv += ["--screenshot", args.screenshot]
+        if args.quit_after is not None:
+            argv += ["--quit-after", str(args.quit_after)]
+        return demo.main(argv)
 
     from flowfi_desktop.cli.context import Console, Context
     from flowfi_desktop.logs import redact

@@ -1,0 +1,146 @@
+"""CLI commands over the local index: `sync`, `stream list|show`, `export csv`, `verify`.
+
+The work is in flowfi_desktop.indexer.commands; these handlers turn the command line into an
+`IndexTarget`, print results (JSON per shared/specs/cli.md with --json) and keep `sync` to the
+four RPC methods it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from flowfi_desktop.cli.context import Context
+from flowfi_desktop.errors import InputError
+from flowfi_desktop.indexer import commands as index
+from flowfi_desktop.indexer.notify import Notification, SyncProgress, SyncStatus
+from flowfi_desktop.networks import Network
+
+
+def _target(ctx: Context) -> tuple[Network, index.IndexTarget]:
+    network = ctx.network
+    contract_id = ctx.contract_id(network)
+    ctx.ensure_local(network)
+    target = index.IndexTarget(
+        index.index_path(ctx.data_dir),
+        network.name,
+        network.passphrase,
+        network.rpc_url,
+        contract_id,
+    )
+    return network, target
+
+
+def sync(ctx: Context, args: argparse.Namespace) -> int:
+    network, target = _target(ctx)
+    last_status: list[str] = []
+
+    def on_notification(note: Notification) -> None:
+        if isinstance(note, SyncStatus) and note.message and note.message not in last_status[-1:]:
+            last_status.append(note.message)
+            ctx.console.say(f"sync: {note.message}")
+        elif isinstance(note, SyncProgress) and args.follow:
+            ctx.console.say(
+                f"sync: ledger {note.ledger} of {note.latest_ledger}, "
+                f"{note.events_indexed} events this run"
+            )
+
+    if args.follow:
+        ctx.console.say(f"following {network.name} (Ctrl-C stops)")
+        try:
+            asyncio.run(index.sync(target, follow=True, on_notification=on_notification))
+        except KeyboardInterrupt:
+            ctx.console.say("stopped; the index is consistent up to the last page")
+        return 0
+    report = asyncio.run(index.sync(target, on_notification=on_notification))
+    assert report is not None
+    data = {
+        "network": network.name,
+        "contract_id": target.contract_id,
+        "ledger": report.ledger,
+        "latest_ledger": report.latest_ledger,
+        "events": report.events,
+        "unknown_events": report.unknown,
+        "changed_streams": sorted(report.changed_streams),
+        "gaps": [list(gap) for gap in report.gaps],
+    }
+    gaps = "".join(f"\n  history missing: ledgers {a}-{b}" for a, b in report.gaps)
+    ctx.console.result(
+        data,
+        f"indexed {report.events} new events up to ledger {report.ledger} "
+        f"({len(report.changed_streams)} streams changed){gaps}",
+    )
+    return 0
+
+
+def _accounts(ctx: Context, args: argparse.Namespace) -> list[str] | None:
+    if getattr(args, "all", False):
+        return None
+    if getattr(args, "account", None):
+        return [ctx.wallet.get(args.account).address]
+    return [entry.address for entry in ctx.wallet.accounts()]
+
+
+def stream_list(ctx: Context, args: argparse.Namespace) -> int:
+    network = ctx.network
+    contract_id = ctx.contract_id(network)
+    accounts = _accounts(ctx, args)
+    if args.role and accounts is None:
+        raise InputError("--role goes with the wallet's accounts (or --account), not --all")
+    rows = index.stream_list(
+        index.index_path(ctx.data_dir), network.name, contract_id, accounts=accounts,
+        role=args.role,
+    )  # fmt: skip
+    names = ctx.address_names()
+    lines = [
+        f"{row['id']:>6}  {row['status']:<9}  {_who(row['sender'], names)} -> "
+        f"{_who(row['recipient'], names)}  deposited {row['deposited']}  "
+        f"claimable {row['claimable']} (base units of {_who(row['token'], names)})"
+        for row in rows
+    ]
+    ctx.console.result(rows, "\n".join(lines) or "no streams in the index (run `sync` first)")
+    return 0
+
+
+def _who(address: str, names: dict[str, str]) -> str:
+    return names.get(address, f"{address[:5]}…{address[-4:]}")
+
+
+def stream_show(ctx: Context, args: argparse.Namespace) -> int:
+    network = ctx.network
+    contract_id = ctx.contract_id(network)
+    try:
+        stream_id = int(args.id)
+    except ValueError:
+        raise InputError(f"stream id must be a whole number, not {args.id!r}") from None
+    row = index.stream_show(index.index_path(ctx.data_dir), network.name, contract_id, stream_id)
+    text = "\n".join(f"{key:<17} {value}" for key, value in row.items())
+    ctx.console.result(row, text)
+    return 0
+
+
+def export_csv(ctx: Context, args: argparse.Namespace) -> int:
+    network = ctx.network
+    contract_id = ctx.contract_id(network)
+    accounts = [ctx.wallet.get(args.account).address] if args.account else None
+    out = Path(args.out)
+    count = index.export_csv(
+        index.index_path(ctx.data_dir), network.name, contract_id, out, accounts=accounts
+    )
+    ctx.console.result({"out": str(out), "rows": count}, f"wrote {count} events to {out}")
+    return 0
+
+
+def verify(ctx: Context, args: argparse.Namespace) -> int:
+    _network, target = _target(ctx)
+    report = asyncio.run(index.verify(target))
+    data = {
+        "ok": report.ok,
+        "checked": report.checked,
+        "differences": [str(diff) for diff in report.differences],
+        "missing_in_index": report.missing_in_index,
+        "missing_on_chain": report.missing_on_chain,
+    }
+    ctx.console.result(data, report.summary())
+    return 0 if report.ok else 1
