@@ -1,8 +1,8 @@
 //! Protocol 28 network settings written into genesis as ConfigSetting ledger entries.
 //!
-//! The numbers are the public testnet settings for protocol 28, with one change of ours: the
-//! minimum persistent TTL is the pubnet value (about 120 days of 5 s ledgers) rather than the
-//! 10 ledgers an integration-test network uses, because instant mode closes a ledger per
+//! The numbers are the public testnet protocol 28 upgrade set (as stellar-rpc's integration
+//! tests apply it), with one change of ours: the minimum persistent TTL is 2,073,600 ledgers
+//! (about 120 days of 5 s ledgers) rather than 10, because instant mode closes a ledger per
 //! transaction and contract state must not archive under a test suite's feet.
 
 use soroban_env_host::xdr::{
