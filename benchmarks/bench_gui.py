@@ -69,7 +69,7 @@ def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
     from flowfi_desktop.ui.app import build_window, make_app
 
     app = make_app()
-    window, session, _bridge = build_window(data_dir, tray=False)
+    window, session, _bridge = build_window(data_dir, tray=False, first_run=False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     out: dict[str, float] = {}
@@ -133,10 +133,35 @@ def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
             out["scroll_worst_step_ms"] = worst * 1000
             out["rows"] = float(window.streams.model.rowCount())
             out["rss_mib"] = _rss_mib()
+        if kind == "sync":
+            gaps: list[float] = []
+            t0 = time.perf_counter()
+            task = asyncio.get_running_loop().create_task(window.start())
+            while session.sync.state != "caught_up" and time.perf_counter() - t0 < 300:
+                before = time.perf_counter()
+                await asyncio.sleep(0.005)
+                gaps.append(time.perf_counter() - before - 0.005)
+            await task
+            gaps.sort()
+            out["sync_s"] = time.perf_counter() - t0
+            out["events"] = float(session.sync.ledger)
+            out["max_stall_ms"] = gaps[-1] * 1000
+            out["p99_stall_ms"] = gaps[int(len(gaps) * 0.99)] * 1000
+            out["rows"] = float(window.streams.model.rowCount())
+        await window.shutdown()
         window.close()
-        await session.close()
 
-    loop.run_until_complete(scenario())
+    if os.environ.get("BENCH_PROFILE") and kind == "sync":
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        prof.enable()
+        loop.run_until_complete(scenario())
+        prof.disable()
+        pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(18)
+    else:
+        loop.run_until_complete(scenario())
     loop.run_until_complete(loop.shutdown_default_executor())
     loop.close()
     return out
@@ -155,6 +180,32 @@ def _run_child(kind: str, data_dir: Path) -> dict[str, float]:
     )
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def _sync_child(events: int) -> dict[str, float]:
+    """The window catching up a contract with ``events`` events from a synthetic RPC server
+    (another process): how long the GUI loop was ever held."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flowfi_desktop.indexer.rpc_server", "--events", str(events)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert server.stdout is not None
+        info = json.loads(server.stdout.readline())
+        data = Path(tempfile.mkdtemp(prefix="flowfi-bench-sync-"))
+        from flowfi_desktop.networks import Networks
+        from flowfi_desktop.settings import SettingsFile
+
+        networks = Networks(SettingsFile(data))
+        networks.edit("local", rpc_url=info["url"], contract_id=info["contract_id"])
+        result = _run_child("sync", data)
+        result["events_served"] = float(info["events"])
+        return result
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def _copy(src: Path) -> Path:
@@ -186,6 +237,14 @@ def main() -> None:
             f"stream table live column + repaint median "
             f"{statistics.median(f['table_frame_ms'] for f in frames):.1f} ms; a full repaint "
             f"of the whole window {statistics.median(f['full_repaint_ms'] for f in frames):.1f} ms"
+        )
+        syncs = [_sync_child(30_000) for _ in range(3)]
+        print(
+            f"GUI loop during a catch-up of {int(syncs[0]['events_served']):,} events "
+            f"({int(syncs[0]['rows']):,} streams listed live): longest stall median "
+            f"{statistics.median(x['max_stall_ms'] for x in syncs):.1f} ms (p99 "
+            f"{statistics.median(x['p99_stall_ms'] for x in syncs):.1f} ms); catch-up took "
+            f"{statistics.median(x['sync_s'] for x in syncs):.1f} s"
         )
         memory = [_run_child("memory", _copy(memory_src)) for _ in range(3)]
         print(
