@@ -194,6 +194,24 @@ class IndexReader:
         )
         return [r[0] for r in self.connection.execute(sql, params)]
 
+    def ids_at(self, contract_ref: int, query: StreamQuery, now: int) -> list[int]:
+        """``ids()``, and for the computed sort ``claimable`` (what a withdraw would pay at
+        ``now``), the order computed here with the contract's arithmetic."""
+        if query.sort != "claimable":
+            return self.ids(contract_ref, query)
+        from flowfi_desktop.app.dashboard import claimable
+
+        where, params = query.where(contract_ref)
+        rows = [
+            StreamRow.from_sql(r)
+            for r in self.connection.execute(
+                f"SELECT {_COLUMNS} FROM streams WHERE {where}",  # noqa: S608 - constants only
+                params,
+            )
+        ]
+        rows.sort(key=lambda s: (claimable(s, now), s.stream_id), reverse=query.descending)
+        return [s.stream_id for s in rows]
+
     def page(
         self, contract_ref: int, query: StreamQuery, offset: int, limit: int
     ) -> list[StreamRow]:

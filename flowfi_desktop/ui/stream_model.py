@@ -51,7 +51,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("end", "End"),
 )
 # Columns whose order SQL cannot give: sorted by the nearest stored column.
-SORT_FALLBACK = {"direction": "sender", "claimable": "withdrawn"}
+SORT_FALLBACK = {"direction": "sender"}
 CLAIMABLE = [k for k, _ in COLUMNS].index("claimable")
 ROLE_STREAM = Qt.ItemDataRole.UserRole + 1
 
@@ -100,7 +100,7 @@ class StreamTableModel(QAbstractTableModel):
         """The index changed: re-read what is shown, now (tests; small lists)."""
         if self.reader is None or self.contract_ref is None:
             return
-        self._apply_ids(self.reader.ids(self.contract_ref, self.query))
+        self._apply_ids(self.reader.ids_at(self.contract_ref, self.query, int(self.clock())))
 
     async def refresh_async(self) -> None:
         """The same, with the id scan on a worker thread and its own connection (a big list's
@@ -109,11 +109,12 @@ class StreamTableModel(QAbstractTableModel):
         if reader is None or ref is None:
             return
         path = reader.path
+        now = int(self.clock())
 
         def scan() -> list[int]:
             worker = IndexReader(path)
             try:
-                return worker.ids(ref, query)
+                return worker.ids_at(ref, query, now)
             finally:
                 worker.close()
 
@@ -137,7 +138,7 @@ class StreamTableModel(QAbstractTableModel):
         if self.reader is None or self.contract_ref is None:
             self._ids = []
         else:
-            self._ids = self.reader.ids(self.contract_ref, self.query)
+            self._ids = self.reader.ids_at(self.contract_ref, self.query, int(self.clock()))
         self._count = len(self._ids)
 
     def stream_at(self, row: int) -> StreamRow | None:
@@ -192,7 +193,9 @@ class StreamTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
             key = COLUMNS[section][0]
             if key in SORT_FALLBACK:
-                return f"Sorted by {SORT_FALLBACK[key]} (computed live, not stored)"
+                return f"Sorted by {SORT_FALLBACK[key]}"
+            if key == "claimable":
+                return "Sorted by the amount claimable when you clicked (it keeps moving)"
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -104,6 +104,10 @@ def test_stream_model_pages_sorts_and_filters(tmp_path: Path, qtbot, qtmodeltest
     model.sort(deposited, Qt.SortOrder.AscendingOrder)
     values = [model.stream_at(r).deposited_amount for r in range(model.rowCount())]  # type: ignore[union-attr]
     assert values == sorted(values)
+    model.sort([k for k, _ in COLUMNS].index("claimable"), Qt.SortOrder.DescendingOrder)
+    owed = [claimable(model.stream_at(r), NOW) for r in range(model.rowCount())]  # type: ignore[arg-type]
+    assert owed == sorted(owed, reverse=True)
+    assert owed[0] > 0
     model.set_query(StreamQuery((ME,), "incoming", ("active",)))
     raw = (
         sqlite3.connect(demo.path)
