@@ -99,6 +99,7 @@ class Localnet:
     port: int
     passphrase: str
     _stderr: IO[str] = field(repr=False)
+    _pump: threading.Thread | None = field(default=None, repr=False)
 
     @property
     def rpc_url(self) -> str:
@@ -129,6 +130,9 @@ class Localnet:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        # Let the stdout pump see EOF before the pipe is closed under it.
+        if self._pump is not None:
+            self._pump.join(timeout=2)
         if self.process.stdout is not None:
             self.process.stdout.close()
         self._stderr.close()
@@ -149,8 +153,11 @@ class Localnet:
 
 def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
     # Drains stdout for the life of the process so the pipe never fills.
-    for line in stream:
-        lines.put(line)
+    try:
+        for line in stream:
+            lines.put(line)
+    except (OSError, ValueError):
+        pass  # the pipe was closed by stop()
     lines.put(None)
 
 
@@ -195,7 +202,8 @@ def start(
     net = Localnet(proc, host, chosen, passphrase, stderr)
     assert proc.stdout is not None
     lines: queue.Queue[str | None] = queue.Queue()
-    threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
+    net._pump = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)
+    net._pump.start()
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
