@@ -194,7 +194,7 @@ pub fn envelope_fee(env: &TransactionEnvelope) -> i64 {
             // A fee bump pays the inclusion fee for one more operation (the bump itself).
             let inclusion = i64::from(BASE_FEE) * (tx.operations.len() as i64 + 1);
             let resource = soroban_data(tx).map_or(0, |d| d.resource_fee);
-            resource + inclusion.min(fb.tx.fee - resource)
+            resource.saturating_add(inclusion.min(fb.tx.fee.saturating_sub(resource)))
         }
         (_, Some((tx, _))) => initial_fee(tx),
         _ => 0,
@@ -285,7 +285,9 @@ pub fn non_refundable_fee(node: &Node, data: &SorobanTransactionData, tx_size: u
 pub fn initial_fee(tx: &Transaction) -> i64 {
     let inclusion = i64::from(BASE_FEE) * tx.operations.len() as i64;
     match soroban_data(tx) {
-        Some(d) => d.resource_fee + inclusion.min(i64::from(tx.fee) - d.resource_fee),
+        Some(d) => d
+            .resource_fee
+            .saturating_add(inclusion.min(i64::from(tx.fee).saturating_sub(d.resource_fee))),
         None => inclusion.min(i64::from(tx.fee)),
     }
 }
@@ -317,8 +319,8 @@ pub fn validate(
     let FeeBumpTransactionInnerTx::Tx(inner) = &fb.tx.inner_tx;
     let inner_hash = inner.hash(node.network_id).unwrap_or([0; 32]);
     let tx = &inner.tx;
-    let min_outer = i64::from(BASE_FEE) * (tx.operations.len() as i64 + 1)
-        + soroban_data(tx).map_or(0, |d| d.resource_fee);
+    let inclusion = i64::from(BASE_FEE) * (tx.operations.len() as i64 + 1);
+    let min_outer = inclusion.saturating_add(soroban_data(tx).map_or(0, |d| d.resource_fee));
     if fb.tx.fee < min_outer || fb.tx.fee < i64::from(tx.fee) {
         return Err(reject(
             TransactionResultResult::TxInsufficientFee,
@@ -466,7 +468,8 @@ fn validate_tx(
                 min_inclusion,
             ));
         }
-        if d.resource_fee < 0 || (!fee_bumped && i64::from(tx.fee) < d.resource_fee + min_inclusion)
+        if d.resource_fee < 0
+            || (!fee_bumped && i64::from(tx.fee) < d.resource_fee.saturating_add(min_inclusion))
         {
             return Err(reject(
                 TransactionResultResult::TxInsufficientFee,
