@@ -129,7 +129,8 @@ class DashboardView(QWidget):
         layout.addWidget(self.empty)
         layout.addWidget(self.grid_host)
         layout.addWidget(self.glance_title)
-        layout.addWidget(self.glance, 1)
+        layout.addWidget(self.glance, 100)
+        layout.addStretch(1)  # takes the space when there is no table (empty states)
 
         self.ticker = QTimer(self)
         self.ticker.setInterval(TICK_MS)

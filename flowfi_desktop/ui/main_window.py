@@ -299,6 +299,19 @@ class MainWindow(QMainWindow):
         return deployment.contract_id
 
     async def shutdown(self) -> None:
+        """Stops background work: spawned refreshes, the indexer, RPC clients, the index."""
+        from flowfi_desktop.ui import tasks
+
+        try:
+            current = asyncio.current_task()
+        except RuntimeError:  # after quit, qasync runs the rest without a "running" loop
+            current = None
+        for task in tasks.running():
+            if task is not current:
+                task.cancel()
+        await asyncio.gather(
+            *(t for t in tasks.running() if t is not current), return_exceptions=True
+        )
         await self.wallet_ops.close()
         await self.session.close()
 
