@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +64,17 @@ def test_demo_makes_funded_accounts_a_contract_and_live_streams(tmp_path: Path) 
     # A second run finds the demo and does nothing else.
     assert load_demo(tmp_path) == info
     assert ensure_demo(tmp_path, said.append) == info
+
+    # `make run` on the made demo: the app opens on it at once, with its chain running.
+    shot = tmp_path / "demo.png"
+    opened = subprocess.run(
+        [sys.executable, "-m", "flowfi_desktop.demo", "--data-dir", str(tmp_path),
+         "--screenshot", str(shot), "--quit-after", "4"],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    assert opened.returncode == 0, opened.stderr
+    assert "demo: creating" not in opened.stdout
+    assert "accounts alice, bob" in opened.stdout
+    assert shot.read_bytes()[:4] == b"\x89PNG"
+    assert _port_free(LOCAL_PORT), "the demo's local network outlived the app"

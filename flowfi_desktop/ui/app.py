@@ -60,6 +60,8 @@ def run_gui(
     install_crash_handlers(log_path)
     log.info("%s %s starting", APP_NAME, __version__)
     app = make_app()
+    # Qt must not end the loop by itself when the window closes: _main shuts down first.
+    app.setQuitOnLastWindowClosed(False)
     # A screenshot run (packaging smoke tests) shows the window as it is, without the welcome.
     window, _session, _bridge = build_window(folder, log_path, first_run=screenshot is None)
     window.show()
@@ -68,7 +70,6 @@ def run_gui(
         if screenshot:
             window.grab().save(screenshot)
         window.close()
-        app.quit()
 
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), finish)
@@ -82,11 +83,12 @@ def run_gui(
 async def _main(app: QApplication, window: MainWindow) -> None:
     done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-    def on_about_to_quit() -> None:
+    def on_closed() -> None:
         if not done.done():
             done.set_result(None)
 
-    app.aboutToQuit.connect(on_about_to_quit)
+    window.closed.connect(on_closed)
+    app.aboutToQuit.connect(on_closed)
     tasks.spawn(window.start(), name="start")
     await done
     await tasks.cancel_all()

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -73,6 +73,9 @@ ADD_ACCOUNT = "__add__"
 
 
 class MainWindow(QMainWindow):
+    # The app ends when the window closes: run_gui then shuts the core down on a still-running
+    # loop (quitting Qt first would stop the loop under the shutdown's awaits).
+    closed = Signal()
     def __init__(
         self,
         session: AppSession,
@@ -302,10 +305,7 @@ class MainWindow(QMainWindow):
         """Stops background work: spawned refreshes, the indexer, RPC clients, the index."""
         from flowfi_desktop.ui import tasks
 
-        try:
-            current = asyncio.current_task()
-        except RuntimeError:  # after quit, qasync runs the rest without a "running" loop
-            current = None
+        current = asyncio.current_task()
         for task in tasks.running():
             if task is not current:
                 task.cancel()
@@ -320,9 +320,7 @@ class MainWindow(QMainWindow):
             self.tray.hide()
         self.detail.stop()
         super().closeEvent(event)
-        app = QApplication.instance()
-        if app is not None:
-            app.quit()
+        self.closed.emit()
 
     def _raise(self) -> None:
         self.showNormal()
