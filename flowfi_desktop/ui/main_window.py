@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
     # The app ends when the window closes: run_gui then shuts the core down on a still-running
     # loop (quitting Qt first would stop the loop under the shutdown's awaits).
     closed = Signal()
+
     def __init__(
         self,
         session: AppSession,
