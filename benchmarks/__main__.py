@@ -1,9 +1,13 @@
-"""Runs each benchmark module's `main()` in turn; each prints its own figures and ratios."""
+"""Runs each benchmark module's `main()` in turn; each prints its own figures and ratios.
+
+With several modules, each runs in a process of its own, so that one benchmark's memory peak
+or warm caches never show up in another's figures."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import subprocess
 import sys
 import time
 
@@ -19,11 +23,19 @@ def main(selected: list[str]) -> int:
     if not names:
         print("no benchmarks found")
         return 1
-    for name in names:
-        print(f"== {name}", flush=True)
-        started = time.perf_counter()
-        importlib.import_module(f"benchmarks.{name}").main()
-        print(f"   ({time.perf_counter() - started:.1f} s)", flush=True)
+    if len(names) > 1:
+        failed = [
+            name
+            for name in names
+            if subprocess.run([sys.executable, "-m", "benchmarks", name], check=False).returncode
+        ]
+        if failed:
+            print(f"failed: {', '.join(failed)}", flush=True)
+        return 1 if failed else 0
+    print(f"== {names[0]}", flush=True)
+    started = time.perf_counter()
+    importlib.import_module(f"benchmarks.{names[0]}").main()
+    print(f"   ({time.perf_counter() - started:.1f} s)", flush=True)
     return 0
 
 
