@@ -8,6 +8,7 @@ registered with `register_secret()` (passwords, mnemonics) for the life of the p
 
 from __future__ import annotations
 
+import atexit
 import faulthandler
 import logging
 import logging.handlers
@@ -79,12 +80,20 @@ def setup_logging(log_dir: Path, *, level: int = logging.INFO, console: bool = F
 
 def _enable_faulthandler(crash_path: Path) -> None:
     global _crash_file
-    if _crash_file is not None:
-        _crash_file.close()
+    _close_crash_file()
     # Kept open for the life of the process: faulthandler writes to the raw descriptor.
     _crash_file = crash_path.open("a", encoding="utf-8")
     crash_path.chmod(0o600)
     faulthandler.enable(_crash_file, all_threads=True)
+
+
+@atexit.register
+def _close_crash_file() -> None:
+    global _crash_file
+    if _crash_file is not None:
+        faulthandler.disable()
+        _crash_file.close()
+        _crash_file = None
 
 
 def log_uncaught(

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# No test (nor a subprocess it starts) may touch the real profile of whoever runs the tests.
+if "FLOWFI_DATA_DIR" not in os.environ:
+    _session_data_dir = tempfile.mkdtemp(prefix="flowfi-test-data-")
+    os.environ["FLOWFI_DATA_DIR"] = _session_data_dir
+    atexit.register(shutil.rmtree, _session_data_dir, ignore_errors=True)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # shared/ (specs, fixtures) sits beside the checkout, for developers and in CI alike.

@@ -53,6 +53,8 @@ def test_gui_screenshot_saves_a_png(tmp_path: Path) -> None:
             sys.executable,
             "-m",
             "flowfi_desktop",
+            "--data-dir",
+            str(tmp_path / "data"),
             "gui",
             "--screenshot",
             str(shot),
