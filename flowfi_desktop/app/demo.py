@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from flowfi_desktop.indexer.synthetic import ContractError, ContractModel, event_id, make_address
+from flowfi_desktop.indexer.writer import STREAM_COLUMNS, stream_to_row
 from flowfi_desktop.store.db import apply_pragmas, open_store
-from flowfi_desktop.store.i128 import encode_i128
 
 LOCAL_PASSPHRASE = "Standalone Network ; February 2017"  # noqa: S105 - public network id
 
@@ -158,37 +158,13 @@ def populate(
     )
     stream_rows = []
     for sid, s in model.streams.items():
-        last_id, last_ledger_of = last_event.get(sid, (None, 0))
-        stream_rows.append(
-            (
-                ref,
-                sid,
-                s.sender,
-                s.recipient,
-                s.token_address,
-                encode_i128(s.rate_per_second),
-                encode_i128(s.deposited_amount),
-                encode_i128(s.withdrawn_amount),
-                s.start_time,
-                s.last_update_time,
-                s.is_active,
-                s.paused,
-                s.paused_at,
-                s.status,
-                encode_i128(s.end_time(now)),
-                encode_i128(s.fees_paid),
-                encode_i128(s.refunded_amount),
-                _ledger(s.start_time, t0),
-                last_id,
-                last_ledger_of,
-            )
-        )
+        s.last_event_id, s.updated_ledger = last_event.get(sid, (None, 0))
+        s.created_ledger = _ledger(s.start_time, t0)
+        stream_rows.append(stream_to_row(ref, s, now))
+    # The indexer's own row layout, so this demo index is one the app could have written.
     connection.executemany(
-        "INSERT INTO streams (contract_ref, stream_id, sender, recipient, token_address, "
-        "rate_per_second, deposited_amount, withdrawn_amount, start_time, last_update_time, "
-        "is_active, paused, paused_at, status, end_time, fees_paid, refunded_amount, "
-        "created_ledger, last_event_id, updated_ledger) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO streams (contract_ref, {', '.join(STREAM_COLUMNS)}) "  # noqa: S608
+        f"VALUES (?, {', '.join('?' for _ in STREAM_COLUMNS)})",
         stream_rows,
     )
     connection.execute("COMMIT")
