@@ -133,6 +133,8 @@ class Review:
     warnings: list[str] = field(default_factory=list)
     #: Addresses other than the source that must sign an authorization entry.
     other_signers: list[str] = field(default_factory=list)
+    #: Facts worth knowing that need no decision (unlike warnings).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def total_fee(self) -> int:
@@ -152,6 +154,7 @@ class Review:
             "balance_changes": [c.to_json() for c in self.changes],
             "warnings": list(self.warnings),
             "other_signers": list(self.other_signers),
+            "notes": list(self.notes),
         }
 
     def render(self, tokens: Mapping[str, TokenRef], names: Mapping[str, str]) -> str:
@@ -181,6 +184,8 @@ class Review:
                 lines.append(f"    {who(change.address)}: {shown}")
         else:
             lines.append("  balance changes: none")
+        for note in self.notes:
+            lines.append(f"  note: {note}")
         for warning in self.warnings:
             lines.append(f"  WARNING: {warning}")
         return "\n".join(lines)

@@ -44,6 +44,7 @@ from flowfi_desktop.chain.rpc import RpcProtocolError, redact_url
 from flowfi_desktop.chain.soroban import Soroban
 from flowfi_desktop.errors import FlowFiError, RefusedError
 from flowfi_desktop.streams.calls import ContractCall, TokenRef
+from flowfi_desktop.streams.edges import Widening, probe_payout, widen
 from flowfi_desktop.streams.errors import TransactionFailed, describe_from, failure_from_text
 from flowfi_desktop.streams.review import (
     Review,
@@ -72,6 +73,12 @@ class Prepared:
     simulation: SimulateTransactionResponse
     review: Review
     latest_ledger: int
+    #: Entries and resources added for a payout time may add before the call lands (edges.py).
+    widening: Widening | None = None
+
+    @property
+    def widened(self) -> bool:
+        return self.widening is not None
 
 
 @dataclass(frozen=True)
@@ -165,11 +172,22 @@ async def prepare(
     simulation = await soroban.simulate(built)
     with undecodable_is_protocol_error(soroban, "simulateTransaction"):
         _check_simulation(call.function, simulation, call.stream_contract)
-        envelope = _assemble_transaction(built, simulation)
         events = decode_diagnostic_events(simulation.events or [])
+        changes = balance_changes(events)
         others = sorted(
             {a for a in map(_entry_address, _auth_entries(simulation)) if a and a != source}
         )
+    widening = await probe_payout(soroban, call, source, changes, TX_TIMEOUT_SECONDS, _build)
+    notes: list[str] = []
+    if widening is not None:
+        with undecodable_is_protocol_error(soroban, "simulateTransaction"):
+            simulation = widen(simulation, widening)
+        notes.append(
+            f"{widening.reason}; the simulation shows no such payment, so the fee includes "
+            f"room for it ({widening.resource_fee} stroops at most)"
+        )
+    with undecodable_is_protocol_error(soroban, "simulateTransaction"):
+        envelope = _assemble_transaction(built, simulation)
     resource_fee = int(simulation.min_resource_fee or 0)
     inclusion_fee = BASE_FEE
     token = (tokens or {}).get(str(call.facts.get("token", "")))
@@ -180,12 +198,15 @@ async def prepare(
         source=source,
         inclusion_fee=inclusion_fee,
         resource_fee=resource_fee,
-        changes=balance_changes(events),
+        changes=changes,
         events=events,
         warnings=warnings,
         other_signers=others,
+        notes=notes,
     )
-    return Prepared(call, source, built, envelope, simulation, review, simulation.latest_ledger)
+    return Prepared(
+        call, source, built, envelope, simulation, review, simulation.latest_ledger, widening
+    )
 
 
 async def sign(
@@ -219,6 +240,8 @@ async def sign(
         simulation = await soroban.simulate(rebuilt)
         with undecodable_is_protocol_error(soroban, "simulateTransaction"):
             _check_simulation(prepared.call.function, simulation, prepared.call.stream_contract)
+            if prepared.widening is not None:
+                simulation = widen(simulation, prepared.widening)
             envelope = _assemble_transaction(rebuilt, simulation)
         new_fee = BASE_FEE + int(simulation.min_resource_fee or 0)
         reviewed = prepared.review.total_fee
