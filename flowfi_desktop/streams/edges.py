@@ -20,8 +20,8 @@ handles it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +30,6 @@ from stellar_sdk import Account, Address, TransactionEnvelope, scval, xdr
 from stellar_sdk.soroban_rpc import SimulateTransactionResponse
 
 from flowfi_desktop.chain.soroban import Soroban
-from flowfi_desktop.indexer import accrual
 from flowfi_desktop.streams import calls
 from flowfi_desktop.streams.calls import ContractCall
 from flowfi_desktop.streams.review import BalanceChange
@@ -39,18 +38,8 @@ log = logging.getLogger(__name__)
 
 #: Calls whose recipient payout can appear between simulation and application.
 TIME_SENSITIVE = ("cancel_stream", "top_up_stream")
-#: Extra seconds beyond the transaction's time bounds in which a top-up might still land.
+#: Seconds beyond the transaction's time bounds allowed for clock skew between us and the chain.
 CLOCK_SLACK_SECONDS = 60
-
-
-@dataclass
-class _Accruing:
-    rate_per_second: int
-    deposited_amount: int
-    withdrawn_amount: int
-    last_update_time: int
-    paused: bool
-    paused_at: int | None
 
 
 @dataclass(frozen=True)
@@ -68,24 +57,22 @@ def _address(value: Any) -> str:
     return str(value.address) if isinstance(value, Address) else str(value)
 
 
-def _may_pay_later(function: str, stream: dict[str, Any], valid_for: int) -> str | None:
-    """Why time may add a recipient payout the simulation did not make (None: it cannot)."""
+def _may_pay_later(
+    function: str, stream: dict[str, Any], claimable: int, valid_for: int
+) -> str | None:
+    """Why time may add a recipient payout the simulation did not make (None: it cannot).
+
+    `claimable` is read at the simulation's ledger time, so no clock of ours is involved.
+    """
     if not stream.get("is_active") or stream.get("paused"):
         return None  # a paused stream accrues nothing more; an inactive one pays nothing
-    state = _Accruing(
-        int(stream["rate_per_second"]),
-        int(stream["deposited_amount"]),
-        int(stream["withdrawn_amount"]),
-        int(stream["last_update_time"]),
-        False,
-        None,
-    )
-    if accrual.remaining(state) <= 0 or state.rate_per_second <= 0:
+    remaining = int(stream["deposited_amount"]) - int(stream["withdrawn_amount"])
+    rate = int(stream["rate_per_second"])
+    if remaining <= 0 or rate <= 0:
         return None
     if function == "cancel_stream":
         return "the cancel may land after something has accrued, paying the recipient"
-    dry_at = accrual.end_time(state, 0)
-    if dry_at <= int(time.time()) + valid_for + CLOCK_SLACK_SECONDS:
+    if remaining - claimable <= rate * (valid_for + CLOCK_SLACK_SECONDS):
         return "the stream may run dry before the top-up lands, which pays the recipient first"
     return None
 
@@ -104,14 +91,17 @@ async def probe_payout(
     from flowfi_desktop.streams.tx import read_call  # tx imports this module
 
     stream_id = int(call.facts["stream_id"])
-    stream = await read_call(soroban, calls.get_stream(call.contract_id, stream_id))
-    if not isinstance(stream, dict):
+    stream, claimable = await asyncio.gather(
+        read_call(soroban, calls.get_stream(call.contract_id, stream_id)),
+        read_call(soroban, calls.get_claimable_amount(call.contract_id, stream_id)),
+    )
+    if not isinstance(stream, dict) or not isinstance(claimable, int):
         return None  # no such stream: the simulation has already said so
     recipient = _address(stream["recipient"])
     token = _address(stream["token_address"])
     if any(c.address == recipient and c.token == token and c.amount > 0 for c in changes):
         return None
-    reason = _may_pay_later(call.function, stream, valid_for)
+    reason = _may_pay_later(call.function, stream, claimable, valid_for)
     if reason is None:
         return None
     transfer = ContractCall(
