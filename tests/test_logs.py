@@ -7,6 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from stellar_sdk import Keypair
 
 from flowfi_desktop.logs import (
@@ -17,6 +18,7 @@ from flowfi_desktop.logs import (
     register_secret,
     setup_logging,
 )
+from tests.core.cli_helpers import PASSWORD, Cli, fast_settings
 
 
 def test_secret_seeds_and_registered_secrets_never_reach_the_log(tmp_path: Path) -> None:
@@ -59,3 +61,23 @@ def test_a_hard_crash_leaves_a_crash_file(tmp_path: Path) -> None:
     assert result.returncode != 0
     crash = (tmp_path / CRASH_FILE_NAME).read_text()
     assert "Segmentation fault" in crash or "Fatal Python error" in crash
+
+
+def test_cli_commands_write_the_log_without_their_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    fast_settings(data)
+    cli = Cli(data, monkeypatch, capsys)
+    seed = Keypair.random().secret
+    assert cli("account", "import", "alice", "--secret-stdin", stdin=seed).code == 0
+    assert cli("account", "import", "alice", "--secret-stdin", stdin=seed).code == 1  # exists
+    for handler in logging.getLogger("flowfi_desktop").handlers:
+        handler.flush()
+    log_path = data / "logs" / "flowfi-desktop.log"
+    text = log_path.read_text()
+    assert "command account import finished, exit 0" in text
+    assert "command account import failed, exit 1" in text
+    assert seed not in text
+    assert PASSWORD not in text
+    assert stat.S_IMODE(log_path.stat().st_mode) == 0o600

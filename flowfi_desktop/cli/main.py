@@ -278,16 +278,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return demo.main(argv)
 
     from flowfi_desktop.cli.context import Console, Context
-    from flowfi_desktop.logs import redact
+    from flowfi_desktop.logs import redact, setup_logging
 
     console = Console(json_mode=bool(getattr(args, "json", False)))
     ctx = Context.from_args(args, console)
+    # The same rotating, redacted log as the app's: what a command did stays on record.
+    # Only the command's name is logged; arguments go through `redact` in every message.
+    setup_logging(ctx.data_dir / "logs")
+    what = " ".join(filter(None, [command, getattr(args, "action", None)]))
+    log.info("command %s (%s %s)", what, APP_NAME, __version__)
     try:
-        return _handler(args)(ctx, args)
+        code = _handler(args)(ctx, args)
+        log.info("command %s finished, exit %d", what, code)
+        return code
     except FlowFiError as exc:
+        log.warning("command %s failed, exit %d: %s", what, exc.exit_code, exc)
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        log.warning("command %s interrupted", what)
         print("interrupted: nothing more was done", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: say so plainly, without a traceback full of state
