@@ -250,6 +250,7 @@ def run_foreground(
     port: int = 8000,
     ledger_interval_ms: int = 1000,
     state_dir: str | os.PathLike[str] | None = None,
+    max_entry_ttl: int | None = None,
 ) -> int:
     """Runs flowfi-localnet attached to this terminal until it exits or Ctrl-C; returns its code."""
     try:
@@ -264,6 +265,7 @@ def run_foreground(
         passphrase=STANDALONE_PASSPHRASE,
         ledger_interval_ms=ledger_interval_ms,
         state_dir=state_dir,
+        extra_args=[] if max_entry_ttl is None else ["--max-entry-ttl", str(max_entry_ttl)],
     )
     proc = subprocess.Popen(args)
     try:

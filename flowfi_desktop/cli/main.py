@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     localnet.add_argument("--port", type=int, default=8000)
     localnet.add_argument("--ledger-interval-ms", type=int, default=None, metavar="N")
     localnet.add_argument("--state-dir", metavar="DIR", default=None)
+    localnet.add_argument(
+        "--max-entry-ttl",
+        type=int,
+        metavar="LEDGERS",
+        help="a new chain whose contract state archives after LEDGERS ledgers (min 16), to try "
+        "state archival and restoration",
+    )
 
     # network
     network = commands.add_parser("network", help="list, show and add networks")
@@ -246,7 +253,10 @@ def _run_localnet(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535 or interval < 0:
         print("error: --port must be 0-65535 and --ledger-interval-ms >= 0", file=sys.stderr)
         return 1
-    return localnet.run_foreground(args.port, interval, args.state_dir)
+    if args.max_entry_ttl is not None and args.max_entry_ttl < 16:
+        print("error: --max-entry-ttl must be at least 16 ledgers", file=sys.stderr)
+        return 1
+    return localnet.run_foreground(args.port, interval, args.state_dir, args.max_entry_ttl)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,6 +22,7 @@ use crate::ledger::{
     config_snapshot_entries, new_account, root_key, tx_records, EntryMap, LedgerRecord, Node,
     Snapshot, StoredEntry, TOTAL_COINS,
 };
+use crate::network::Archival;
 use crate::persist::{LedgerLogRecord, Persist};
 use crate::util::{self, from_xdr};
 
@@ -50,6 +51,16 @@ fn empty_node(passphrase: &str, entries: EntryMap, config: NetworkConfig) -> Nod
 /// Opens the node: replays `state_dir` when it holds ledgers, otherwise creates genesis (and
 /// logs it there).
 pub fn start(passphrase: &str, state_dir: Option<&Path>) -> Result<Node, String> {
+    start_with(passphrase, state_dir, Archival::default())
+}
+
+/// As `start`, with the archival TTLs of a new chain (a replayed chain keeps its own: they are
+/// ledger entries in its log).
+pub fn start_with(
+    passphrase: &str,
+    state_dir: Option<&Path>,
+    archival: Archival,
+) -> Result<Node, String> {
     let (persist, records) = match state_dir {
         Some(d) => {
             let (p, r) = Persist::open(d, passphrase)
@@ -59,7 +70,7 @@ pub fn start(passphrase: &str, state_dir: Option<&Path>) -> Result<Node, String>
         None => (None, Vec::new()),
     };
     let mut node = if records.is_empty() {
-        let (node, rec) = genesis(passphrase)?;
+        let (node, rec) = genesis(passphrase, archival)?;
         let mut node = node;
         if let Some(mut p) = persist {
             p.append(&rec)
@@ -80,9 +91,9 @@ pub fn start(passphrase: &str, state_dir: Option<&Path>) -> Result<Node, String>
     Ok(node)
 }
 
-fn genesis(passphrase: &str) -> Result<(Node, LedgerLogRecord), String> {
+fn genesis(passphrase: &str, archival: Archival) -> Result<(Node, LedgerLogRecord), String> {
     let root = util::account_id(root_key(passphrase).verifying_key().to_bytes());
-    let mut entries: EntryMap = config_snapshot_entries()
+    let mut entries: EntryMap = config_snapshot_entries(archival)
         .into_iter()
         .map(|(k, v)| (k, Arc::new(v)))
         .collect();

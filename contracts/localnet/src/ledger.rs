@@ -154,8 +154,8 @@ pub fn new_account(id: AccountId, balance: i64, seq: u32) -> LedgerEntry {
     }
 }
 
-pub fn config_snapshot_entries() -> Vec<(LedgerKey, StoredEntry)> {
-    network::config_settings()
+pub fn config_snapshot_entries(archival: network::Archival) -> Vec<(LedgerKey, StoredEntry)> {
+    network::config_settings(archival)
         .into_iter()
         .map(|cs| {
             let entry = LedgerEntry {

@@ -1,5 +1,5 @@
 //! `flowfi-localnet [--host 127.0.0.1] [--port 8000] [--passphrase ...]
-//! [--ledger-interval-ms 1000] [--state-dir DIR] [--print-root-secret]`
+//! [--ledger-interval-ms 1000] [--state-dir DIR] [--max-entry-ttl LEDGERS] [--print-root-secret]`
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -8,11 +8,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use flowfi_localnet::network::Archival;
 use flowfi_localnet::{genesis, http, rpc};
 
 const USAGE: &str = "usage: flowfi-localnet [--host 127.0.0.1] [--port 8000] \
 [--passphrase \"Standalone Network ; February 2017\"] [--ledger-interval-ms 1000] \
-[--state-dir DIR] [--print-root-secret]";
+[--state-dir DIR] [--max-entry-ttl LEDGERS] [--print-root-secret]";
 
 struct Args {
     host: String,
@@ -20,6 +21,7 @@ struct Args {
     passphrase: String,
     interval_ms: u64,
     state_dir: Option<PathBuf>,
+    archival: Archival,
     print_root: bool,
 }
 
@@ -30,6 +32,7 @@ fn parse_args() -> Result<Args, String> {
         passphrase: "Standalone Network ; February 2017".into(),
         interval_ms: 1000,
         state_dir: None,
+        archival: Archival::default(),
         print_root: false,
     };
     let mut it = std::env::args().skip(1);
@@ -58,6 +61,15 @@ fn parse_args() -> Result<Args, String> {
                 })?
             }
             "--state-dir" => a.state_dir = Some(PathBuf::from(value("--state-dir")?)),
+            "--max-entry-ttl" => {
+                let ledgers: u32 = value("--max-entry-ttl")?.parse().map_err(|_| {
+                    "--max-entry-ttl must be a number of ledgers from 16 up".to_string()
+                })?;
+                if ledgers < 16 {
+                    return Err("--max-entry-ttl must be a number of ledgers from 16 up".into());
+                }
+                a.archival = Archival::with_max_entry_ttl(ledgers);
+            }
             "--print-root-secret" => a.print_root = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -95,7 +107,8 @@ fn main() -> ExitCode {
             return ExitCode::from(3);
         }
     };
-    let node = match genesis::start(&args.passphrase, args.state_dir.as_deref()) {
+    let node = match genesis::start_with(&args.passphrase, args.state_dir.as_deref(), args.archival)
+    {
         Ok(n) => n,
         Err(e) => {
             eprintln!("flowfi-localnet: {e}");

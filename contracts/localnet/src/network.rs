@@ -22,6 +22,32 @@ pub const BASE_FEE: u32 = 100;
 pub const MIN_PERSISTENT_TTL: u32 = 2_073_600;
 pub const MIN_TEMPORARY_TTL: u32 = 720;
 pub const MAX_ENTRY_TTL: u32 = 3_110_400;
+
+/// The state-archival TTLs of a new chain. `--max-entry-ttl` shortens them so that contract
+/// state archives after a few hundred ledgers, as it does after months on a real network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Archival {
+    pub max_entry_ttl: u32,
+    pub min_persistent_ttl: u32,
+    pub min_temporary_ttl: u32,
+}
+
+impl Default for Archival {
+    fn default() -> Self {
+        Archival::with_max_entry_ttl(MAX_ENTRY_TTL)
+    }
+}
+
+impl Archival {
+    /// The minimum TTLs are capped at the maximum (the host requires min <= max).
+    pub fn with_max_entry_ttl(max_entry_ttl: u32) -> Self {
+        Archival {
+            max_entry_ttl,
+            min_persistent_ttl: MIN_PERSISTENT_TTL.min(max_entry_ttl),
+            min_temporary_ttl: MIN_TEMPORARY_TTL.min(max_entry_ttl),
+        }
+    }
+}
 /// Samples of the live Soroban state size; its average drives the rent fee (clamped to the
 /// protocol minimum for a state as small as a local network's).
 pub const STATE_SIZE_WINDOW_SAMPLES: usize = 30;
@@ -218,7 +244,7 @@ fn cost_params(pairs: &[(i64, i64)]) -> ContractCostParams {
 }
 
 /// Every ConfigSetting entry the genesis ledger holds.
-pub fn config_settings() -> Vec<ConfigSettingEntry> {
+pub fn config_settings(archival: Archival) -> Vec<ConfigSettingEntry> {
     let window: Vec<u64> = vec![STATE_SIZE_SAMPLE; STATE_SIZE_WINDOW_SAMPLES];
     vec![
         ConfigSettingEntry::ContractMaxSizeBytes(131_072),
@@ -262,9 +288,9 @@ pub fn config_settings() -> Vec<ConfigSettingEntry> {
         ConfigSettingEntry::ContractDataKeySizeBytes(250),
         ConfigSettingEntry::ContractDataEntrySizeBytes(65_536),
         ConfigSettingEntry::StateArchival(StateArchivalSettings {
-            max_entry_ttl: MAX_ENTRY_TTL,
-            min_temporary_ttl: MIN_TEMPORARY_TTL,
-            min_persistent_ttl: MIN_PERSISTENT_TTL,
+            max_entry_ttl: archival.max_entry_ttl,
+            min_temporary_ttl: archival.min_temporary_ttl,
+            min_persistent_ttl: archival.min_persistent_ttl,
             persistent_rent_rate_denominator: 1_215,
             temp_rent_rate_denominator: 2_430,
             max_entries_to_archive: 1_000,

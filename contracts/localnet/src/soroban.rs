@@ -89,25 +89,44 @@ pub fn apply_op(
         OperationBody::InvokeHostFunction(op) => {
             let r = OperationResultTr::InvokeHostFunction;
             let fp = &data.resources.footprint;
-            let mut encoded = Vec::with_capacity(fp.read_only.len() + fp.read_write.len());
-            for key in fp.read_only.iter().chain(fp.read_write.iter()) {
-                let item = match ov.get(key) {
-                    Some(e) if !(is_temporary(key) && e.live_until.is_some_and(|lu| lu < seq)) => {
-                        let bytes = to_xdr(&e.entry);
-                        let ttl = e.live_until.map(|lu| TtlLedgerEntryMeta {
-                            live_until_ledger: lu,
-                            entry_size_for_rent: rent_size(&e.entry),
-                        });
-                        (Some(bytes), ttl)
-                    }
-                    _ => (None, None),
-                };
-                encoded.push(item);
-            }
             let restored: Vec<u32> = match &data.ext {
                 SorobanTransactionDataExt::V1(x) => x.archived_soroban_entries.to_vec(),
                 SorobanTransactionDataExt::V0 => vec![],
             };
+            let mut encoded = Vec::with_capacity(fp.read_only.len() + fp.read_write.len());
+            let read_only = fp.read_only.iter().map(|k| (k, false));
+            let read_write = fp.read_write.iter().enumerate().map(|(i, k)| {
+                let listed = u32::try_from(i).is_ok_and(|i| restored.contains(&i));
+                (k, listed)
+            });
+            for (key, restore) in read_only.chain(read_write) {
+                let item = match ov.get(key) {
+                    Some(e) if e.live_until.is_some_and(|lu| lu < seq) && is_temporary(key) => {
+                        (None, None) // an expired temporary entry is gone
+                    }
+                    Some(e) if e.live_until.is_some_and(|lu| lu < seq) => {
+                        // An archived persistent entry: as core does, restore it for the call
+                        // when the transaction lists it, otherwise the call cannot run.
+                        if !restore {
+                            return fail(r(InvokeHostFunctionResult::EntryArchived), vec![]);
+                        }
+                        let ttl = TtlLedgerEntryMeta {
+                            live_until_ledger: seq + li.min_persistent_entry_ttl - 1,
+                            entry_size_for_rent: rent_size(&e.entry),
+                        };
+                        (Some(to_xdr(&e.entry)), Some(ttl))
+                    }
+                    Some(e) => {
+                        let ttl = e.live_until.map(|lu| TtlLedgerEntryMeta {
+                            live_until_ledger: lu,
+                            entry_size_for_rent: rent_size(&e.entry),
+                        });
+                        (Some(to_xdr(&e.entry)), ttl)
+                    }
+                    None => (None, None),
+                };
+                encoded.push(item);
+            }
             let budget = match Budget::try_from_configs(
                 u64::from(data.resources.instructions),
                 u64::from(node.config.tx_memory_limit),
