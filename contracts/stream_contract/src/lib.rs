@@ -221,13 +221,7 @@ impl StreamContract {
         if amount <= 0 {
             return Err(StreamError::InvalidAmount);
         }
-        let mut stream = require_stream(&env, stream_id)?;
-        if stream.sender != sender {
-            return Err(StreamError::Unauthorized);
-        }
-        if !stream.is_active {
-            return Err(StreamError::StreamInactive);
-        }
+        let mut stream = active_stream_of(&env, &sender, stream_id)?;
         let now = env.ledger().timestamp();
         let (fee, treasury) = fee_split(&env, amount);
         let net = amount - fee;
@@ -324,13 +318,7 @@ impl StreamContract {
     /// Ends the stream: the recipient gets what has accrued, the sender the rest.
     pub fn cancel_stream(env: Env, sender: Address, stream_id: u64) -> Result<(), StreamError> {
         sender.require_auth();
-        let mut stream = require_stream(&env, stream_id)?;
-        if stream.sender != sender {
-            return Err(StreamError::Unauthorized);
-        }
-        if !stream.is_active {
-            return Err(StreamError::StreamInactive);
-        }
+        let mut stream = active_stream_of(&env, &sender, stream_id)?;
         let now = env.ledger().timestamp();
         let payout = claimable_at(&stream, now);
         let refund = accrual::remaining(&stream) - payout;
@@ -369,13 +357,7 @@ impl StreamContract {
     /// Freezes accrual until `resume_stream`.
     pub fn pause_stream(env: Env, sender: Address, stream_id: u64) -> Result<(), StreamError> {
         sender.require_auth();
-        let mut stream = require_stream(&env, stream_id)?;
-        if stream.sender != sender {
-            return Err(StreamError::Unauthorized);
-        }
-        if !stream.is_active {
-            return Err(StreamError::StreamInactive);
-        }
+        let mut stream = active_stream_of(&env, &sender, stream_id)?;
         if stream.paused {
             return Err(StreamError::StreamAlreadyPaused);
         }
@@ -400,13 +382,7 @@ impl StreamContract {
     /// Restarts accrual; the pause is not counted. Returns the new end time.
     pub fn resume_stream(env: Env, sender: Address, stream_id: u64) -> Result<u64, StreamError> {
         sender.require_auth();
-        let mut stream = require_stream(&env, stream_id)?;
-        if stream.sender != sender {
-            return Err(StreamError::Unauthorized);
-        }
-        if !stream.is_active {
-            return Err(StreamError::StreamInactive);
-        }
+        let mut stream = active_stream_of(&env, &sender, stream_id)?;
         if !stream.paused {
             return Err(StreamError::StreamNotPaused);
         }
@@ -510,6 +486,18 @@ fn collect_deposit(
 }
 
 /// Pays accrued tokens to the recipient (state already saved) and announces it.
+/// The active stream `stream_id` when `sender` is its sender: the checks of every sender action.
+fn active_stream_of(env: &Env, sender: &Address, stream_id: u64) -> Result<Stream, StreamError> {
+    let stream = require_stream(env, stream_id)?;
+    if stream.sender != *sender {
+        return Err(StreamError::Unauthorized);
+    }
+    if !stream.is_active {
+        return Err(StreamError::StreamInactive);
+    }
+    Ok(stream)
+}
+
 fn pay_out(env: &Env, stream: &Stream, stream_id: u64, amount: i128, now: u64) {
     token::Client::new(env, &stream.token_address).transfer(
         &env.current_contract_address(),
