@@ -5,7 +5,10 @@
 - frame time while 1,000 streams tick: one dashboard tick (per-token totals over 1,000 active
   streams) plus a full repaint of the window, and the same for the stream table's live column;
 - memory: resident set size of the process with 100,000 streams indexed, after the list was
-  scrolled from top to bottom (every page read once) and the dashboard built.
+  scrolled from top to bottom (every page read once) and the dashboard built;
+- filter/sort stalls: the longest time the GUI loop is held while the user changes the list's
+  sort column, status and role filters and types a search, with 50,000 and 100,000 rows listed
+  (a 5 ms heartbeat on the loop measures every gap).
 
 Each figure is measured in a new process (``python -m benchmarks.bench_gui --child ...``)."""
 
@@ -21,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 5
@@ -142,12 +146,15 @@ def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
                 await asyncio.sleep(0.005)
                 gaps.append(time.perf_counter() - before - 0.005)
             await task
+            await _settle(window.streams.model)
             gaps.sort()
             out["sync_s"] = time.perf_counter() - t0
             out["events"] = float(session.sync.ledger)
             out["max_stall_ms"] = gaps[-1] * 1000
             out["p99_stall_ms"] = gaps[int(len(gaps) * 0.99)] * 1000
             out["rows"] = float(window.streams.model.rowCount())
+        if kind == "filters":
+            out.update(await _filter_stalls(window))
         await window.shutdown()
         window.close()
 
@@ -165,6 +172,71 @@ def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
     loop.run_until_complete(loop.shutdown_default_executor())
     loop.close()
     return out
+
+
+async def _filter_stalls(window: Any) -> dict[str, float]:
+    """Sort by every column, change the status and role filters, type a search: the longest
+    loop stall per change (a 5 ms heartbeat) until the list shows the new order."""
+    import asyncio
+
+    from PySide6.QtCore import Qt  # noqa: TID251 - a GUI benchmark
+
+    from flowfi_desktop.ui.stream_model import COLUMNS
+
+    view = window.streams
+    model = view.model
+    window.show_page("all")
+    await _settle(model)
+    rows = model.rowCount()
+    gaps: list[float] = []
+    running = True
+
+    async def heartbeat() -> None:
+        while running:
+            before = time.perf_counter()
+            await asyncio.sleep(0.005)
+            gaps.append(time.perf_counter() - before - 0.005)
+
+    beat = asyncio.get_running_loop().create_task(heartbeat())
+    await asyncio.sleep(0.05)
+    changes: list[tuple[str, Any]] = []
+    for key in ("deposited", "sender", "direction", "status", "claimable", "rate", "id"):
+        column = [k for k, _ in COLUMNS].index(key)
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            changes.append((f"sort {key}", lambda c=column, o=order: view.table.sortByColumn(c, o)))
+    for index in (1, 0):
+        changes.append(("status", lambda i=index: view.status.setCurrentIndex(i)))
+    for role in ("incoming", "outgoing", "all"):
+        changes.append(("role", lambda r=role: view.set_role(r)))
+    for text in ("G", "GA", "GAB", ""):
+        changes.append(("search", lambda t=text: (view.search.setText(t), view.apply_filters())))
+    worst: list[float] = []
+    for _name, change in changes:
+        mark = len(gaps)
+        change()
+        await _settle(model)
+        await asyncio.sleep(0.05)  # the repaint of the new rows
+        worst.append(max(gaps[mark:], default=0.0))
+    running = False
+    await beat
+    worst.sort()
+    return {
+        "filter_rows": float(rows),
+        "filter_changes": float(len(changes)),
+        "filter_max_stall_ms": worst[-1] * 1000,
+        "filter_median_stall_ms": statistics.median(worst) * 1000,
+    }
+
+
+async def _settle(model: Any) -> None:
+    """Until the model has no id scan in flight (the synchronous model never has one)."""
+    import asyncio
+
+    settled = getattr(model, "settled", None)
+    if settled is not None:
+        await settled()
+    else:
+        await asyncio.sleep(0)
 
 
 def _run_child(kind: str, data_dir: Path) -> dict[str, float]:
@@ -222,6 +294,9 @@ def main() -> None:
         # 1,000 streams, all the account's and most still flowing (created in the last hour).
         _make_data_dir(frames_src, 1_000, 1.0, 3_600)
         _make_data_dir(memory_src, 100_000, 0.5, 180 * 86_400)
+        filters50_src, filters100_src = base / "filters50", base / "filters100"
+        _make_data_dir(filters50_src, 50_000, 1.0, 180 * 86_400)
+        _make_data_dir(filters100_src, 100_000, 1.0, 180 * 86_400)
 
         cold = [_run_child("cold", _copy(cold_src))["interactive_s"] for _ in range(RUNS)]
         print(
@@ -246,6 +321,17 @@ def main() -> None:
             f"{statistics.median(x['p99_stall_ms'] for x in syncs):.1f} ms); catch-up took "
             f"{statistics.median(x['sync_s'] for x in syncs):.1f} s"
         )
+        for src in (filters50_src, filters100_src):
+            runs = [_run_child("filters", _copy(src)) for _ in range(3)]
+            each = ", ".join(f"{r['filter_max_stall_ms']:.1f}" for r in runs)
+            print(
+                f"GUI loop while sorting/filtering/searching {int(runs[0]['filter_rows']):,} "
+                f"listed streams ({int(runs[0]['filter_changes'])} changes): longest stall "
+                f"median {statistics.median(r['filter_max_stall_ms'] for r in runs):.1f} ms "
+                f"(runs: {each}); "
+                f"median of the per-change worst "
+                f"{statistics.median(r['filter_median_stall_ms'] for r in runs):.1f} ms"
+            )
         memory = [_run_child("memory", _copy(memory_src)) for _ in range(3)]
         print(
             f"memory with 100,000 streams indexed, list scrolled top to bottom: median RSS "
@@ -259,7 +345,16 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 4 and sys.argv[1] == "--child":
+    if len(sys.argv) >= 3 and sys.argv[1] == "--filters-only":
+        # python -m benchmarks.bench_gui --filters-only N: just the filter/sort stall figure
+        base = Path(tempfile.mkdtemp(prefix="flowfi-bench-src-"))
+        try:
+            _make_data_dir(base, int(sys.argv[2]), 1.0, 180 * 86_400)
+            for _ in range(int(sys.argv[3]) if len(sys.argv) > 3 else 3):
+                print(_run_child("filters", _copy(base)))
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+    elif len(sys.argv) >= 4 and sys.argv[1] == "--child":
         started = time.perf_counter()
         print(json.dumps(_child(sys.argv[2], Path(sys.argv[3]), started)))
     else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,8 @@ class EventRow:
 class StreamQuery:
     """What a stream list shows: ``role`` relative to ``addresses`` (all: either side; with no
     addresses, every stream of the contract), ``statuses`` (empty: any), ``search`` (part of an
-    address, or a stream id), sorted by ``sort`` (a ``SORT_COLUMNS`` key)."""
+    address, or a stream id), sorted by ``sort`` (a ``SORT_COLUMNS`` key, ``direction`` relative
+    to ``addresses``, or ``claimable``, computed in ``IndexReader.ids_at``)."""
 
     addresses: tuple[str, ...] = ()
     role: str = "all"
@@ -137,11 +139,40 @@ class StreamQuery:
                 params += [f"%{text.upper()}%"] * 3
         return " AND ".join(clauses), params
 
-    def order_by(self) -> str:
-        column = SORT_COLUMNS.get(self.sort, "stream_id")
+    def order_by(self) -> tuple[str, list[Any]]:
+        """The ORDER BY clause and its parameters (``direction`` depends on ``addresses``)."""
         direction = "DESC" if self.descending else "ASC"
+        params: list[Any] = []
+        if self.sort == "direction":
+            column, params = direction_rank(self.addresses)
+        else:
+            column = SORT_COLUMNS.get(self.sort, "stream_id")
         tie = "" if column == "stream_id" else f", stream_id {direction}"
-        return f"{column} {direction}{tie}"
+        return f"{column} {direction}{tie}", params
+
+
+# The Direction column's order, ascending: incoming, outgoing, to oneself, neither side.
+DIRECTIONS = ("in", "out", "self", "—")
+
+
+def direction(stream: StreamRow, addresses: tuple[str, ...]) -> str:
+    """What the Direction column shows: ``in``, ``out``, ``self`` or ``—`` (not ours)."""
+    mine_in, mine_out = stream.recipient in addresses, stream.sender in addresses
+    if mine_in and mine_out:
+        return "self"
+    return "in" if mine_in else "out" if mine_out else "—"
+
+
+def direction_rank(addresses: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """An SQL expression giving a stream's place in ``DIRECTIONS`` relative to ``addresses``."""
+    if not addresses:
+        return "3", []
+    marks = ", ".join("?" for _ in addresses)
+    sql = (
+        f"(CASE WHEN recipient IN ({marks}) AND sender IN ({marks}) THEN 2 "
+        f"WHEN recipient IN ({marks}) THEN 0 WHEN sender IN ({marks}) THEN 1 ELSE 3 END)"
+    )
+    return sql, list(addresses) * 4
 
 
 class IndexReader:
@@ -188,11 +219,12 @@ class IndexReader:
         """Every matching stream id, in the query's order (one indexed scan; then pages are
         read by primary key, so any page costs the same wherever it lies)."""
         where, params = query.where(contract_ref)
+        order, order_params = query.order_by()
         sql = (
             f"SELECT stream_id FROM streams WHERE {where} "  # noqa: S608 - constants only
-            f"ORDER BY {query.order_by()}"
+            f"ORDER BY {order}"
         )
-        return [r[0] for r in self.connection.execute(sql, params)]
+        return [r[0] for r in self.connection.execute(sql, [*params, *order_params])]
 
     def ids_at(self, contract_ref: int, query: StreamQuery, now: int) -> list[int]:
         """``ids()``, and for the computed sort ``claimable`` (what a withdraw would pay at
@@ -216,12 +248,14 @@ class IndexReader:
         self, contract_ref: int, query: StreamQuery, offset: int, limit: int
     ) -> list[StreamRow]:
         where, params = query.where(contract_ref)
+        order, order_params = query.order_by()
         sql = (
             f"SELECT {_COLUMNS} FROM streams WHERE {where} "  # noqa: S608 - constants only
-            f"ORDER BY {query.order_by()} LIMIT ? OFFSET ?"
+            f"ORDER BY {order} LIMIT ? OFFSET ?"
         )
         return [
-            StreamRow.from_sql(r) for r in self.connection.execute(sql, [*params, limit, offset])
+            StreamRow.from_sql(r)
+            for r in self.connection.execute(sql, [*params, *order_params, limit, offset])
         ]
 
     def stream(self, contract_ref: int, stream_id: int) -> StreamRow | None:
@@ -309,3 +343,45 @@ class IndexReader:
             EventRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else {})
             for r in self.connection.execute(sql, params)
         ]
+
+
+class IdScan:
+    """One ``ids_at`` scan for a worker thread, on a connection of its own (SQLite connections
+    are not shared across threads), that another thread may cancel: ``cancel()`` interrupts the
+    running statement, and ``run()`` then returns ``None`` instead of a stale answer."""
+
+    def __init__(self, path: Path, contract_ref: int, query: StreamQuery, now: int) -> None:
+        self.path, self.contract_ref, self.query, self.now = path, contract_ref, query, now
+        self._cancelled = threading.Event()
+        self._lock = threading.Lock()
+        self._reader: IndexReader | None = None
+
+    def run(self) -> list[int] | None:
+        reader = IndexReader(self.path)
+        with self._lock:
+            if self.cancelled:
+                reader.close()
+                return None
+            self._reader = reader
+        try:
+            ids = reader.ids_at(self.contract_ref, self.query, self.now)
+        except sqlite3.OperationalError:
+            if self._cancelled.is_set():  # "interrupted"
+                return None
+            raise
+        finally:
+            with self._lock:
+                self._reader = None
+            reader.close()
+        return None if self._cancelled.is_set() else ids
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def cancel(self) -> None:
+        """From any thread."""
+        with self._lock:
+            self._cancelled.set()
+            if self._reader is not None:
+                self._reader.connection.interrupt()

@@ -1,8 +1,11 @@
 """The stream table's model: a window onto the index, not a copy of it.
 
-Rows are read in pages of ``PAGE_SIZE`` (filtered, searched and sorted by SQLite) and kept in a
-small LRU cache, so painting never runs a query per row and 100,000 streams scroll smoothly:
-scrolling to a new region costs one indexed query for the page it lands on. ``Claimable now``
+The ordered ids of what to list are read on a worker thread, with a connection of its own,
+whenever the query (filters, search, sort) or the index changes; the old rows stay on screen
+meanwhile, and an answer that arrives after a newer change is dropped. Rows are then read by
+primary key in pages of ``PAGE_SIZE`` and kept in a small LRU cache, so painting never runs a
+query per row and 100,000 streams scroll smoothly: scrolling to a new region costs one indexed
+query for the page it lands on. ``Claimable now``
 ticks from the cached rows with the contract's arithmetic."""
 
 from __future__ import annotations
@@ -21,13 +24,15 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QColor
 
 from flowfi_desktop.app.dashboard import claimable, end_time
 from flowfi_desktop.app.derived import derive
-from flowfi_desktop.app.queries import IndexReader, StreamQuery, StreamRow
+from flowfi_desktop.app.queries import IdScan, IndexReader, StreamQuery, StreamRow, direction
 from flowfi_desktop.app.tokenbook import TokenBook, short
+from flowfi_desktop.ui.tasks import spawn
 from flowfi_desktop.ui.theme import current_colors
 
 PAGE_SIZE = 200
@@ -50,8 +55,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("start", "Start"),
     ("end", "End"),
 )
-# Columns whose order SQL cannot give: sorted by the nearest stored column.
-SORT_FALLBACK = {"direction": "sender"}
 CLAIMABLE = [k for k, _ in COLUMNS].index("claimable")
 ROLE_STREAM = Qt.ItemDataRole.UserRole + 1
 
@@ -63,6 +66,9 @@ def fmt_time(t: int) -> str:
 
 
 class StreamTableModel(QAbstractTableModel):
+    ids_loaded = Signal()  # a scan's ids are shown (the row count may have changed)
+    loading_changed = Signal(bool)
+
     def __init__(
         self,
         parent: QObject | None = None,
@@ -78,49 +84,111 @@ class StreamTableModel(QAbstractTableModel):
         self._ids: list[int] = []
         self._count = 0
         self._pages: OrderedDict[int, list[StreamRow]] = OrderedDict()
+        self._generation = 0  # bumped by every change of what to list
+        self._scanning: tuple[IdScan, asyncio.Task[None]] | None = None
+        self._rescan = False
         self.queries_run = 0  # pages read (tests and benchmarks watch it)
+        self.scans_run = 0  # id scans finished
+        self.stale_dropped = 0  # scans whose answer came after a newer change
 
     # ------------------------------------------------------------------ source
 
     def set_source(
         self, reader: IndexReader | None, contract_ref: int | None, tokens: TokenBook
     ) -> None:
-        self.beginResetModel()
+        same = reader is self.reader and contract_ref == self.contract_ref
         self.reader, self.contract_ref, self.tokens = reader, contract_ref, tokens
-        self._reload()
-        self.endResetModel()
+        if not same:  # the ids shown belong to another index or contract: show none meanwhile
+            self.beginResetModel()
+            self._ids, self._count = [], 0
+            self._pages.clear()
+            self.endResetModel()
+        self._scan()
 
     def set_query(self, query: StreamQuery) -> None:
-        self.beginResetModel()
+        """Shows ``query``'s rows once their ids are read (on a worker thread); the current rows
+        stay on screen meanwhile."""
         self.query = query
-        self._reload()
-        self.endResetModel()
+        self._scan()
 
-    def refresh(self, changed: frozenset[int] | None = None) -> None:
-        """The index changed: re-read what is shown, now (tests; small lists)."""
-        if self.reader is None or self.contract_ref is None:
-            return
-        self._apply_ids(self.reader.ids_at(self.contract_ref, self.query, int(self.clock())))
+    def refresh(self, _changed: frozenset[int] | None = None) -> None:
+        """The index changed: read the ids again (on a worker thread)."""
+        self._scan()
 
     async def refresh_async(self) -> None:
-        """The same, with the id scan on a worker thread and its own connection (a big list's
-        scan takes longer than a frame; the view keeps showing the old rows meanwhile)."""
-        reader, ref, query = self.reader, self.contract_ref, self.query
+        """``refresh()``, returning once the list shows the index as it is now."""
+        self._scan()
+        await self.settled()
+
+    @property
+    def loading(self) -> bool:
+        """An id scan is in flight: what is shown may be older than ``query``."""
+        return self._scanning is not None
+
+    async def settled(self) -> None:
+        """Returns once no id scan is in flight (the newest one has been applied)."""
+        while self._scanning is not None:
+            await asyncio.wait({self._scanning[1]})
+
+    def _scan(self) -> None:
+        """Starts reading the ordered ids of ``query`` in a worker thread. A scan of the same
+        query already in flight is followed by one more (refreshes never starve); one of an
+        older query is cancelled, and its answer would be dropped anyway (generation)."""
+        self._generation += 1
+        reader, ref = self.reader, self.contract_ref
         if reader is None or ref is None:
+            self._cancel_scan()
+            self._apply_ids([])
             return
-        path = reader.path
-        now = int(self.clock())
+        scan = IdScan(reader.path, ref, self.query, int(self.clock()))
+        if self._scanning is not None:
+            running, _task = self._scanning
+            if (running.path, running.contract_ref, running.query) == (
+                scan.path,
+                scan.contract_ref,
+                scan.query,
+            ):
+                self._rescan = True  # same list, newer index: one more scan when it ends
+                return
+            self._cancel_scan()
+        self._start(scan)
 
-        def scan() -> list[int]:
-            worker = IndexReader(path)
-            try:
-                return worker.ids_at(ref, query, now)
-            finally:
-                worker.close()
+    def _start(self, scan: IdScan) -> None:
+        generation = self._generation
+        self._rescan = False
+        task = spawn(self._run_scan(scan, generation), name="stream-ids")
+        self._scanning = (scan, task)
+        self.loading_changed.emit(True)
 
-        ids = await asyncio.to_thread(scan)
-        if reader is self.reader and ref == self.contract_ref and query == self.query:
+    async def _run_scan(self, scan: IdScan, generation: int) -> None:
+        try:
+            ids = await asyncio.to_thread(scan.run)
+        except BaseException:
+            if self._scanning is not None and self._scanning[0] is scan:
+                self._scanning = None
+                self.loading_changed.emit(False)
+            raise
+        if self._scanning is not None and self._scanning[0] is scan:
+            self._scanning = None
+        self.scans_run += 1
+        if ids is not None and generation == self._generation:
             self._apply_ids(ids)
+        elif ids is not None:
+            self.stale_dropped += 1
+        if self._scanning is None:
+            if self._rescan and self.reader is not None and self.contract_ref is not None:
+                self._start(
+                    IdScan(self.reader.path, self.contract_ref, self.query, int(self.clock()))
+                )
+            else:
+                self.loading_changed.emit(False)
+
+    def _cancel_scan(self) -> None:
+        if self._scanning is not None:
+            scan, _task = self._scanning
+            scan.cancel()  # its task ends on its own, answering None
+            self._scanning = None
+            self.loading_changed.emit(False)
 
     def _apply_ids(self, ids: list[int]) -> None:
         if ids != self._ids:
@@ -128,18 +196,13 @@ class StreamTableModel(QAbstractTableModel):
             self._ids, self._count = ids, len(ids)
             self._pages.clear()
             self.endResetModel()
-            return
-        self._pages.clear()
-        if self._count:
-            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
-
-    def _reload(self) -> None:
-        self._pages.clear()
-        if self.reader is None or self.contract_ref is None:
-            self._ids = []
         else:
-            self._ids = self.reader.ids_at(self.contract_ref, self.query, int(self.clock()))
-        self._count = len(self._ids)
+            self._pages.clear()
+            if self._count:
+                self.dataChanged.emit(
+                    self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1)
+                )
+        self.ids_loaded.emit()
 
     def stream_at(self, row: int) -> StreamRow | None:
         if not 0 <= row < self._count or self.reader is None or self.contract_ref is None:
@@ -192,15 +255,14 @@ class StreamTableModel(QAbstractTableModel):
             return COLUMNS[section][1]
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
             key = COLUMNS[section][0]
-            if key in SORT_FALLBACK:
-                return f"Sorted by {SORT_FALLBACK[key]}"
+            if key == "direction":
+                return "in: you receive; out: you send; self: both sides are you"
             if key == "claimable":
                 return "Sorted by the amount claimable when you clicked (it keeps moving)"
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = COLUMNS[column][0]
-        key = SORT_FALLBACK.get(key, key)
         self.set_query(
             replace(self.query, sort=key, descending=order == Qt.SortOrder.DescendingOrder)
         )
@@ -255,10 +317,7 @@ class StreamTableModel(QAbstractTableModel):
         if key == "status":
             return derive(s, now).label
         if key == "direction":
-            mine = self.query.addresses
-            if s.recipient in mine and s.sender in mine:
-                return "self"
-            return "in" if s.recipient in mine else "out" if s.sender in mine else "—"
+            return direction(s, self.query.addresses)
         if key == "sender":
             return short(s.sender)
         if key == "recipient":

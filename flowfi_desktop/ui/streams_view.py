@@ -1,5 +1,5 @@
 """Stream lists: incoming, outgoing or all; filter by status; search by address or id; sort by
-any column (in SQL); a paged model underneath."""
+any column (in SQL, on a worker thread); a paged model underneath."""
 
 from __future__ import annotations
 
@@ -81,6 +81,8 @@ class StreamsView(QWidget):
         layout.addWidget(self.table, 1)
 
         self._addresses: tuple[str, ...] = ()
+        self.model.ids_loaded.connect(self._update_count)
+        self.model.loading_changed.connect(lambda _busy: self._update_count())
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(250)
@@ -110,19 +112,17 @@ class StreamsView(QWidget):
             search=self.search.text().strip(),
         )
         self.model.set_query(query)
-        self._update_count()
 
     def refresh(self, changed: frozenset[int] | None = None) -> None:
         self.model.refresh(changed)
-        self._update_count()
 
     async def refresh_async(self) -> None:
         await self.model.refresh_async()
-        self._update_count()
 
     def _update_count(self) -> None:
         n = self.model.rowCount()
-        self.count_label.setText(f"{n:,} stream{'s' if n != 1 else ''}")
+        text = f"{n:,} stream{'s' if n != 1 else ''}"
+        self.count_label.setText(f"{text} · updating…" if self.model.loading else text)
 
     def _tick(self) -> None:
         if self.isVisible():

@@ -234,6 +234,7 @@ async def _scenario(net, tmp_path: Path, qtbot, window_box: list[MainWindow]) ->
     session.switch_account("bob")
     await until(lambda: window.streams.model.query.addresses == (bob,), timeout=5.0)
     window.show_page("incoming")
+    await window.streams.model.settled()
     assert window.streams.model.rowCount() == 1
 
     # --- the chart advances from local arithmetic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import os
 import sqlite3
@@ -31,6 +32,7 @@ from flowfi_desktop.ui.stream_model import COLUMNS, PAGE_SIZE, StreamTableModel
 from flowfi_desktop.ui.sync_status import SyncStatusBar
 from tests.conftest import REPO_ROOT
 from tests.ui.data import ME, NATIVE, NOW, OTHER, TOKEN, demo_data_dir
+from tests.ui.helpers import settle, until
 
 
 class Clock:
@@ -50,9 +52,14 @@ def demo_window(tmp_path: Path, qtbot, run):  # type: ignore[no-untyped-def]
     bridge.attach(session.events.subscribe)
     window = MainWindow(session, bridge, clock=clock, tray=False)
     qtbot.addWidget(window)
-    run(session.open_index())
-    window.reload()
-    window.show()
+
+    async def start() -> None:
+        await session.open_index()
+        window.reload()
+        window.show()
+        await settle(window)
+
+    run(start())
     yield window, session, demo, clock
     run(window.shutdown())
 
@@ -86,36 +93,44 @@ def test_dashboard_shows_the_arithmetic_and_ticks(demo_window, qtbot) -> None:  
     assert "USDC" in board.rows[TOKEN].title.text()
 
 
-def test_stream_model_pages_sorts_and_filters(tmp_path: Path, qtbot, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+def test_stream_model_pages_sorts_and_filters(tmp_path: Path, qtbot, qtmodeltester, run) -> None:  # type: ignore[no-untyped-def]
     demo = demo_data_dir(tmp_path, 1_000, watch=False)
     reader = IndexReader(demo.path)
     session = AppSession(tmp_path)
     model = StreamTableModel(clock=lambda: NOW)
-    model.set_source(reader, demo.contract_ref, session.tokens)
-    assert model.rowCount() == demo.streams
-    model.stream_at(0)
-    model.stream_at(PAGE_SIZE - 1)
-    assert model.queries_run == 1  # one page read for the first PAGE_SIZE rows
-    last = model.stream_at(demo.streams - 1)
-    assert last is not None
-    assert last.stream_id == 1  # default sort: newest id first
-    assert model.queries_run == 2
-    deposited = [k for k, _ in COLUMNS].index("deposited")
-    model.sort(deposited, Qt.SortOrder.AscendingOrder)
-    values = [model.stream_at(r).deposited_amount for r in range(model.rowCount())]  # type: ignore[union-attr]
-    assert values == sorted(values)
-    model.sort([k for k, _ in COLUMNS].index("claimable"), Qt.SortOrder.DescendingOrder)
-    owed = [claimable(model.stream_at(r), NOW) for r in range(model.rowCount())]  # type: ignore[arg-type]
-    assert owed == sorted(owed, reverse=True)
-    assert owed[0] > 0
-    model.set_query(StreamQuery((ME,), "incoming", ("active",)))
+    column = [k for k, _ in COLUMNS].index
+
+    async def scenario() -> None:
+        model.set_source(reader, demo.contract_ref, session.tokens)
+        await model.settled()
+        assert model.rowCount() == demo.streams
+        model.stream_at(0)
+        model.stream_at(PAGE_SIZE - 1)
+        assert model.queries_run == 1  # one page read for the first PAGE_SIZE rows
+        last = model.stream_at(demo.streams - 1)
+        assert last is not None
+        assert last.stream_id == 1  # default sort: newest id first
+        assert model.queries_run == 2
+        model.sort(column("deposited"), Qt.SortOrder.AscendingOrder)
+        await model.settled()
+        values = [model.stream_at(r).deposited_amount for r in range(model.rowCount())]  # type: ignore[union-attr]
+        assert values == sorted(values)
+        model.sort(column("claimable"), Qt.SortOrder.DescendingOrder)
+        await model.settled()
+        owed = [claimable(model.stream_at(r), NOW) for r in range(model.rowCount())]  # type: ignore[arg-type]
+        assert owed == sorted(owed, reverse=True)
+        assert owed[0] > 0
+        model.set_query(StreamQuery((ME,), "incoming", ("active",)))
+        await model.settled()
+
+    run(scenario())
     raw = (
         sqlite3.connect(demo.path)
         .execute("SELECT count(*) FROM streams WHERE recipient = ? AND status = 'active'", (ME,))
         .fetchone()[0]
     )
     assert model.rowCount() == raw > 0
-    index = model.index(0, [k for k, _ in COLUMNS].index("claimable"))
+    index = model.index(0, column("claimable"))
     s = model.stream_at(0)
     assert s is not None
     assert model.data(index) == session.tokens.number(s.token_address, claimable(s, NOW))
@@ -123,23 +138,147 @@ def test_stream_model_pages_sorts_and_filters(tmp_path: Path, qtbot, qtmodeltest
     reader.close()
 
 
-def test_lists_search_and_role(demo_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_filter_changes_read_ids_off_the_gui_thread_and_drop_stale_answers(  # type: ignore[no-untyped-def]
+    tmp_path: Path, qtbot, run
+) -> None:
+    demo = demo_data_dir(tmp_path, 1_000, watch=False)
+    reader = IndexReader(demo.path)
+    session = AppSession(tmp_path)
+    model = StreamTableModel(clock=lambda: NOW)
+    loaded: list[int] = []
+    model.ids_loaded.connect(lambda: loaded.append(model.rowCount()))
+    queries = [
+        StreamQuery((ME,), "incoming"),
+        StreamQuery((ME,), "outgoing", sort="deposited"),
+        StreamQuery((ME,), "all", ("cancelled",), sort="claimable"),
+        StreamQuery((ME,), "all", ("active",), search="G", sort="sender", descending=False),
+    ]
+
+    async def scenario() -> None:
+        model.set_source(reader, demo.contract_ref, session.tokens)
+        await model.settled()
+        assert model.rowCount() == demo.streams
+        loaded.clear()
+        for query in queries:  # faster than any scan returns: nothing has been awaited
+            model.set_query(query)
+            # The call returned before any id was read: the old rows are still shown.
+            assert model.loading
+            assert model.rowCount() == demo.streams
+        await model.settled()
+
+    run(scenario())
+    assert not model.loading
+    # Only the newest query's answer reached the screen, once; older scans were cancelled.
+    expected = reader.ids_at(demo.contract_ref, queries[-1], NOW)
+    assert 0 < len(expected) < demo.streams
+    assert loaded == [len(expected)]
+    assert [model.stream_at(r).stream_id for r in range(model.rowCount())] == expected  # type: ignore[union-attr]
+
+    # Changes that come while a scan runs in its thread, or just after it has answered: an
+    # older query's answer never reaches the screen (interrupted, or dropped on arrival).
+    shown: list[StreamQuery] = []
+    model.ids_loaded.connect(lambda: shown.append(model.query))
+
+    async def racing() -> None:
+        for delay in (0.0, 0.001, 0.002, 0.004, 0.008, 0.016):
+            for query in queries:
+                model.set_query(query)
+                await asyncio.sleep(delay)
+        await model.settled()
+
+    run(racing())
+    answers = {q: reader.ids_at(demo.contract_ref, q, NOW) for q in queries}
+    assert shown[-1] == queries[-1]
+    assert [model.stream_at(r).stream_id for r in range(model.rowCount())] == answers[queries[-1]]  # type: ignore[union-attr]
+    assert model.scans_run >= 2
+    reader.close()
+
+
+def test_index_refreshes_during_a_scan_are_not_lost(tmp_path: Path, qtbot, run) -> None:  # type: ignore[no-untyped-def]
+    demo = demo_data_dir(tmp_path, 300, watch=False)
+    reader = IndexReader(demo.path)
+    session = AppSession(tmp_path)
+    model = StreamTableModel(clock=lambda: NOW)
+
+    async def scenario() -> None:
+        model.set_source(reader, demo.contract_ref, session.tokens)
+        await model.settled()
+        # A stream disappears from the index while refreshes pile up on one in-flight scan.
+        model.refresh()
+        with sqlite3.connect(demo.path) as db:
+            db.execute("DELETE FROM stream_events WHERE stream_id = 300")
+            db.execute("DELETE FROM streams WHERE stream_id = 300")
+        model.refresh()
+        model.refresh()
+        await model.settled()
+
+    run(scenario())
+    assert model.rowCount() == demo.streams - 1
+    assert model.stream_at(0).stream_id == 299  # type: ignore[union-attr]
+    reader.close()
+
+
+def test_direction_sorts_by_direction_relative_to_the_account(tmp_path: Path, qtbot, run) -> None:  # type: ignore[no-untyped-def]
+    demo = demo_data_dir(tmp_path, 600, watch=False)
+    with sqlite3.connect(demo.path) as db:  # one stream to oneself, for the third kind
+        db.execute("UPDATE streams SET sender = ?, recipient = ? WHERE stream_id = 7", (ME, ME))
+    reader = IndexReader(demo.path)
+    session = AppSession(tmp_path)
+    model = StreamTableModel(clock=lambda: NOW)
+    column = [k for k, _ in COLUMNS].index("direction")
+
+    def shown() -> list[str]:
+        return [str(model.data(model.index(r, column))) for r in range(model.rowCount())]
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        model.set_source(reader, demo.contract_ref, session.tokens)
+        model.set_query(StreamQuery((ME,), "all"))
+        model.sort(column, Qt.SortOrder.AscendingOrder)
+        await model.settled()
+        ascending = shown()
+        model.sort(column, Qt.SortOrder.DescendingOrder)
+        await model.settled()
+        return ascending, shown()
+
+    ascending, descending = run(scenario())
+    assert set(ascending) == {"in", "out", "self"}
+    rank = ["in", "out", "self", "—"].index
+    assert [rank(d) for d in ascending] == sorted(rank(d) for d in ascending)
+    assert descending == ascending[::-1] or [rank(d) for d in descending] == sorted(
+        (rank(d) for d in descending), reverse=True
+    )
+    assert model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    reader.close()
+
+
+def test_lists_search_and_role(demo_window, qtbot, run) -> None:  # type: ignore[no-untyped-def]
     window, _session, _demo, _clock = demo_window
-    window.show_page("outgoing")
     view = window.streams
-    assert view.model.query.role == "outgoing"
-    outgoing = view.model.rowCount()
-    window.show_page("incoming")
-    assert view.model.query.role == "incoming"
-    assert view.model.rowCount() != outgoing or outgoing == 0
-    qtbot.keyClicks(view.search, "12")
-    qtbot.waitUntil(lambda: view.model.query.search == "12", timeout=2000)
+
+    async def scenario() -> None:
+        window.show_page("outgoing")
+        await settle(window)
+        assert view.model.query.role == "outgoing"
+        outgoing = view.model.rowCount()
+        assert view.count_label.text() == f"{outgoing:,} streams"
+        window.show_page("incoming")
+        assert view.count_label.text().endswith("updating…")  # until the scan returns
+        await settle(window)
+        assert view.model.query.role == "incoming"
+        assert view.model.rowCount() != outgoing or outgoing == 0
+        qtbot.keyClicks(view.search, "12")
+        await until(lambda: view.model.query.search == "12")
+        await settle(window)
+
+    run(scenario())
     found = [view.model.stream_at(r) for r in range(view.model.rowCount())]
+    assert found
     assert all(
         s is not None and ("12" in str(s.stream_id) or "12" in s.sender or "12" in s.recipient)
         for s in found
     )
-    assert view.count_label.text().endswith(("stream", "streams"))
+    n = view.model.rowCount()
+    assert view.count_label.text() == f"{n:,} stream{'s' if n != 1 else ''}"
 
 
 def test_detail_chart_data_and_live_ticks(demo_window, qtbot) -> None:  # type: ignore[no-untyped-def]
