@@ -50,6 +50,23 @@ async def _send(soroban: Soroban, prepared: Prepared, *keys: Keypair) -> Outcome
     )
 
 
+async def _create(
+    soroban: Soroban,
+    contract: str,
+    sender: Keypair,
+    recipient: Keypair,
+    amount: int,
+    duration: int,
+    token: TokenRef = XLM,
+) -> int:
+    call = calls.create_stream(
+        contract, sender.public_key, recipient.public_key, token, amount, duration
+    )
+    stream_id = (await _run(soroban, call, sender)).return_value
+    assert isinstance(stream_id, int)
+    return stream_id
+
+
 async def _stream(soroban: Soroban, contract: str, stream_id: int) -> dict[str, Any]:
     value = await read_call(soroban, calls.get_stream(contract, stream_id))
     assert isinstance(value, dict)
@@ -67,12 +84,7 @@ def test_cancel_simulated_in_the_anchor_second_lands_later(localnet: Localnet) -
 
     async def go() -> None:
         async with Soroban(localnet.network()) as soroban:
-            created = await _run(
-                soroban,
-                calls.create_stream(contract, alice.public_key, bob.public_key, XLM, 10**9, 1000),
-                alice,
-            )
-            stream_id = created.return_value
+            stream_id = await _create(soroban, contract, alice, bob, 10**9, 1000)
             # Withdraw, then simulate the cancel in the same wall second: it pays bob nothing.
             # The test retries until that happens (the machine may be slow for one second).
             for _attempt in range(5):
@@ -118,12 +130,7 @@ def test_top_up_of_a_stream_that_runs_dry_before_it_lands(
             token = XLM
             if token_kind == "credit asset":
                 token = await _credit_asset(soroban, localnet, alice, bob)
-            created = await _run(
-                soroban,
-                calls.create_stream(contract, alice.public_key, bob.public_key, token, 10**7, 20),
-                alice,
-            )
-            stream_id = created.return_value
+            stream_id = await _create(soroban, contract, alice, bob, 10**7, 20, token)
             prepared = await prepare(
                 soroban,
                 calls.top_up_stream(contract, alice.public_key, stream_id, 10**7, token),
@@ -151,14 +158,10 @@ def test_widened_call_whose_sender_is_not_the_source(localnet: Localnet) -> None
 
     async def go() -> None:
         async with Soroban(localnet.network()) as soroban:
-            created = await _run(
-                soroban,
-                calls.create_stream(contract, alice.public_key, bob.public_key, XLM, 10**7, 20),
-                alice,
-            )
+            stream_id = await _create(soroban, contract, alice, bob, 10**7, 20)
             prepared = await prepare(
                 soroban,
-                calls.top_up_stream(contract, alice.public_key, created.return_value, 10**7, XLM),
+                calls.top_up_stream(contract, alice.public_key, stream_id, 10**7, XLM),
                 relayer.public_key,
             )
             assert prepared.widened
@@ -178,12 +181,7 @@ def test_no_widening_where_time_cannot_add_a_payout(localnet: Localnet) -> None:
 
     async def go() -> None:
         async with Soroban(localnet.network()) as soroban:
-            created = await _run(
-                soroban,
-                calls.create_stream(contract, alice.public_key, bob.public_key, XLM, 10**9, 10**5),
-                alice,
-            )
-            stream_id = created.return_value
+            stream_id = await _create(soroban, contract, alice, bob, 10**9, 10**5)
             # A top-up of a stream with days to go, and a cancel that already pays bob.
             top_up = await prepare(
                 soroban,
