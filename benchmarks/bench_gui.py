@@ -82,6 +82,10 @@ def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
         await session.open_index()
         window.reload()
         window.show()
+        # The lists read their ids in a worker thread: wait for them (and never run Qt's
+        # event loop re-entrantly while a task of ours is pending).
+        await _settle(window.streams.model)
+        await _settle(window.dashboard.glance_model)
         window.repaint()
         QApplication.processEvents()
         out["interactive_s"] = time.perf_counter() - started
@@ -95,6 +99,7 @@ def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
                 QApplication.processEvents()  # paints what the tick changed
                 ticks.append(time.perf_counter() - t0)
             window.show_page("all")
+            await _settle(window.streams.model)
             QApplication.processEvents()
             import cProfile
             import pstats
@@ -121,6 +126,7 @@ def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
             out["full_repaint_ms"] = (time.perf_counter() - t0) / 10 * 1000
         if kind == "memory":
             window.show_page("all")
+            await _settle(window.streams.model)
             view = window.streams.table
             bar = view.verticalScrollBar()
             steps = 0

@@ -365,7 +365,9 @@ class MainWindow(QMainWindow):
         if stream is None or s.reader is None or s.contract_ref is None:
             return
         events = s.reader.events(s.contract_ref, stream_id)
-        self.detail.show_stream(stream, events, s.tokens, s.addresses)
+        self.detail.show_stream(
+            stream, events, s.tokens, s.addresses, cannot_sign=self.cannot_sign()
+        )
         self.show_page("detail")
 
     # ------------------------------------------------------------------ data
@@ -387,7 +389,25 @@ class MainWindow(QMainWindow):
         )
         self.dashboard.set_data(s.dashboard(), s.tokens, self._empty_message())
         self.receive.set_address(s.address)
-        self.new_stream.setEnabled(s.account is not None and s.contract_ref is not None)
+        why = self.cannot_sign()
+        self.new_stream.setEnabled(why is None and s.contract_ref is not None)
+        self.new_stream.setToolTip(
+            "Create a stream from this account (Ctrl+N)"
+            if why is None
+            else f"Creating a stream is not possible: {why}"
+        )
+
+    def cannot_sign(self) -> str | None:
+        """Why the current account cannot sign transactions, or None when it can."""
+        account = self.session.account
+        if account is None:
+            return "there is no account yet (Accounts → Add account…)"
+        if account.watch_only:
+            return (
+                f"{account.name} is watch-only (no secret key in this wallet); import its key "
+                "from Accounts → Add account… to act"
+            )
+        return None
 
     def _empty_message(self) -> str:
         s = self.session
@@ -418,6 +438,9 @@ class MainWindow(QMainWindow):
     def on_account_switched(self, _event: AccountSwitched) -> None:
         self._fill_accounts()
         self.reload()
+        current = self.detail.stream
+        if self._page == "detail" and current is not None:
+            self.open_stream(current.stream_id)  # what this account may do with it
 
     def on_network_switched(self, event: NetworkSwitched) -> None:
         self.sync_bar.set_network(event.name, self.session.network.rpc_url)
@@ -601,8 +624,18 @@ class MainWindow(QMainWindow):
 
     def open_action(self, kind: str, stream_id: int | None) -> None:
         s = self.session
-        if s.account is None:
-            QMessageBox.information(self, "No account", "Add an account first.")
+        why = self.cannot_sign()
+        if why is not None or s.account is None:
+            text = why or "there is no account"
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                "Not possible",
+                text[:1].upper() + text[1:] + ".",
+                parent=self,
+            )
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+            self.last_refusal = box
             return
         stream = s.stream(stream_id) if stream_id is not None else None
         account = s.account

@@ -93,6 +93,8 @@ class StreamDetail(QWidget):
         top.addWidget(self.badge)
         top.addStretch(1)
         self.buttons: dict[str, QPushButton] = {}
+        self.tips: dict[str, str] = {}
+        self.cannot_sign: str | None = None  # why this account cannot sign (watch-only)
         for key, text, tip in (
             ("withdraw", "Withdraw", "Withdraw what has accrued to you"),
             ("top_up", "Top up…", "Add tokens to keep the stream flowing longer"),
@@ -102,6 +104,7 @@ class StreamDetail(QWidget):
         ):
             button = QPushButton(text, self)
             button.setToolTip(tip)
+            self.tips[key] = tip
             button.clicked.connect(lambda _c=False, k=key: self._request(k))
             self.buttons[key] = button
             top.addWidget(button)
@@ -168,8 +171,12 @@ class StreamDetail(QWidget):
         events: list[EventRow],
         tokens: TokenBook,
         addresses: tuple[str, ...],
+        *,
+        cannot_sign: str | None = None,
     ) -> None:
+        """``cannot_sign``: why the account cannot sign (its actions are then disabled)."""
         self.stream, self.tokens, self.addresses, self.events = stream, tokens, addresses, events
+        self.cannot_sign = cannot_sign
         meta = tokens.meta(stream.token_address)
         self.title.setText(f"Stream #{stream.stream_id}")
         self.sender_value.set_text(stream.sender)
@@ -223,6 +230,12 @@ class StreamDetail(QWidget):
         self.buttons["pause"].setEnabled(s.is_active and not s.paused)
         self.buttons["resume"].setEnabled(s.is_active and s.paused)
         self.buttons["cancel"].setEnabled(s.is_active)
+        for key, button in self.buttons.items():
+            if self.cannot_sign is not None:
+                button.setEnabled(False)
+                button.setToolTip(f"{self.tips[key]}. Not possible here: {self.cannot_sign}")
+            else:
+                button.setToolTip(self.tips[key])
 
     def tick(self) -> None:
         s, tokens = self.stream, self.tokens

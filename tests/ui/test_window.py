@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
+from stellar_sdk import Keypair
 
 from flowfi_desktop.app.dashboard import Dashboard, claimable, streamed
 from flowfi_desktop.app.events import SyncProgressed, SyncStatusChanged
@@ -552,3 +553,77 @@ def test_screenshot_command_exits_cleanly(tmp_path: Path) -> None:
     unexpected = [line for line in done.stderr.splitlines() if "propagateSizeHints" not in line]
     assert unexpected == []
     assert shot.stat().st_size > 10_000
+
+
+def test_watch_only_accounts_offer_no_signing_actions(tmp_path: Path, qtbot, run) -> None:  # type: ignore[no-untyped-def]
+    demo = demo_data_dir(tmp_path, 300)  # "me": watch-only
+    SettingsFile(tmp_path).set("keystore_kdf", "interactive")
+    keyed = Keypair.random()
+    with sqlite3.connect(demo.path) as db:
+        sid_in, sid_out = (
+            r[0]
+            for r in db.execute(
+                "SELECT stream_id FROM streams WHERE recipient = ? AND status = 'active' "
+                "AND paused = 0 ORDER BY stream_id LIMIT 2",
+                (ME,),
+            )
+        )
+        db.execute("UPDATE streams SET sender = ? WHERE stream_id = ?", (ME, sid_out))
+    session = AppSession(tmp_path)
+    bridge = Bridge()
+    bridge.attach(session.events.subscribe)
+    window = MainWindow(session, bridge, clock=lambda: NOW, tray=False)
+    qtbot.addWidget(window)
+
+    async def scenario() -> None:
+        await session.open_index()
+        window.reload()
+        window.show()
+        await settle(window)
+        assert session.account is not None
+        assert session.account.watch_only
+        # Create: disabled, saying why; its shortcut does nothing.
+        assert not window.new_stream.isEnabled()
+        assert "watch-only" in window.new_stream.toolTip()
+        qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+        assert not window.dialogs
+        # The detail of an incoming stream: withdraw shown, disabled, with the reason.
+        window.open_stream(sid_in)
+        withdraw = window.detail.buttons["withdraw"]
+        assert not withdraw.isHidden()
+        assert not withdraw.isEnabled()
+        assert "watch-only" in withdraw.toolTip()
+        window.open_stream(sid_out)  # both sides are "me": sender actions too
+        for key in ("withdraw", "top_up", "pause", "cancel"):
+            button = window.detail.buttons[key]
+            assert not button.isHidden(), key
+            assert not button.isEnabled(), key
+            assert "watch-only" in button.toolTip(), key
+        # Asked for anyway (a stale signal): refused before any dialog opens.
+        window.open_action("withdraw", sid_out)
+        assert not window.dialogs
+        assert "watch-only" in window.last_refusal.text()
+        window.last_refusal.close()
+
+        # An account with a key: the same stream's actions are offered (after the switch).
+        await asyncio.to_thread(
+            session.wallet.import_secret, "keyed", keyed.secret, lambda _new: "a long password"
+        )
+        with sqlite3.connect(demo.path) as db:
+            db.execute(
+                "UPDATE streams SET sender = ?, recipient = ? WHERE stream_id = ?",
+                (keyed.public_key, keyed.public_key, sid_out),
+            )
+        session.switch_account("keyed")
+        await until(lambda: window.account_box.currentData() == "keyed")  # via the bridge
+        await settle(window)
+        assert window.new_stream.isEnabled()
+        assert "watch-only" not in window.new_stream.toolTip()
+        assert window.detail.stream is not None
+        assert window.detail.stream.sender == keyed.public_key  # re-read for the new account
+        for key in ("withdraw", "top_up", "pause", "cancel"):
+            assert window.detail.buttons[key].isEnabled(), key
+            assert "Not possible" not in window.detail.buttons[key].toolTip()
+        await window.shutdown()
+
+    run(scenario())
