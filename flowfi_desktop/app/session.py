@@ -225,16 +225,22 @@ class AppSession:
         self._load_contract_ref()
         notifier = notify.Notifier()
         self._unsubscribe = notifier.subscribe(self._on_indexer)
-        self.indexer = Indexer(
-            self.store,
-            self.contract_ref,
-            indexer_rpc(
-                self.network.rpc_url, timeout=float(self.settings.get("rpc_timeout_seconds"))
-            ),
-            passphrase=self.network.passphrase,
-            notifier=notifier,
-            config=SyncConfig(page_limit=GUI_PAGE_LIMIT),
-        )
+        # Built off the loop: the HTTP client loads the CA store (20-80 ms) and the indexer
+        # opens its writer connection.
+        store, ref, network = self.store, self.contract_ref, self.network
+        timeout = float(self.settings.get("rpc_timeout_seconds"))
+
+        def build() -> Indexer:
+            return Indexer(
+                store,
+                ref,
+                indexer_rpc(network.rpc_url, timeout=timeout),
+                passphrase=network.passphrase,
+                notifier=notifier,
+                config=SyncConfig(page_limit=GUI_PAGE_LIMIT),
+            )
+
+        self.indexer = await asyncio.to_thread(build)
         assert self.reader is not None
         ledger, latest, updated = self.reader.sync_position(self.contract_ref)
         self._set_sync(
@@ -268,7 +274,7 @@ class AppSession:
             self._unsubscribe = None
         if self.indexer is not None:
             rpc = self.indexer.rpc
-            self.indexer.close()
+            await self.indexer.aclose()  # waits for a running page commit off the loop
             close = getattr(rpc, "close", None)
             if close is not None:
                 await close()

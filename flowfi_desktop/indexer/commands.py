@@ -110,10 +110,11 @@ async def sync(
             return None
         return await indexer.sync_once()
     finally:
-        indexer.close()
+        await indexer.aclose()
         if client is not None:
             await client.close()
-        store.close()
+        # Closing the last connection checkpoints the WAL (tens of ms after a catch-up).
+        await asyncio.to_thread(store.close)
 
 
 async def verify(target: IndexTarget, *, rpc: RpcCaller | None = None) -> VerifyReport:
@@ -127,10 +128,11 @@ async def verify(target: IndexTarget, *, rpc: RpcCaller | None = None) -> Verify
     try:
         return await verify_streams(store, ref, reader, indexer)
     finally:
-        indexer.close()
+        await indexer.aclose()
         if client is not None:
             await client.close()
-        store.close()
+        # Closing the last connection checkpoints the WAL (tens of ms after a catch-up).
+        await asyncio.to_thread(store.close)
 
 
 # ---------------------------------------------------------------------- reads

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeGuard
 
+from flowfi_desktop.indexer.decode import DecodedEvent
 from flowfi_desktop.indexer.rpc_port import RpcDataError
 
 
@@ -32,6 +33,8 @@ class EventsPage:
     cursor: str
     latest_ledger: int
     oldest_ledger: int
+    # ``decode_event`` of each event, when decoded ahead of the commit (off the writer thread).
+    decoded: list[DecodedEvent] | None = None
 
 
 _CLOSE_TIMES: dict[str, int] = {}
@@ -68,6 +71,15 @@ def max_cursor(ledger: int) -> str:
 
 def parse_page(result: Any, contract_id: str, after: str | None) -> EventsPage:
     """Reads a getEvents result. ``after`` is the cursor the request started after (if any)."""
+    items, page = page_frame(result)
+    page.events = parse_events(items, contract_id, after or "")
+    check_page(page, after)
+    return page
+
+
+def page_frame(result: Any) -> tuple[list[Any], EventsPage]:
+    """The raw event list and the page without its events (``parse_events`` reads them, in
+    slices if need be, then ``check_page``)."""
     if not isinstance(result, dict):
         raise PageDataError("getEvents: the answer is not an object")
     raw_events = result.get("events")
@@ -80,10 +92,14 @@ def parse_page(result: Any, contract_id: str, after: str | None) -> EventsPage:
         raise PageDataError("getEvents: the answer has no event list or no valid cursor")
     if not isinstance(latest, int) or not isinstance(oldest, int):
         raise PageDataError("getEvents: latestLedger/oldestLedger missing")
+    return raw_events, EventsPage([], cursor, latest, oldest)
+
+
+def parse_events(items: list[Any], contract_id: str, previous: str) -> list[RawEvent]:
+    """Reads and checks raw events; ``previous``: the id (or cursor) they must all follow."""
     events: list[RawEvent] = []
-    previous = after or ""
     try:
-        for item in raw_events:
+        for item in items:
             event_id = item["id"]
             if not is_event_id(event_id) or event_id <= previous:
                 raise PageDataError(
@@ -120,8 +136,12 @@ def parse_page(result: Any, contract_id: str, after: str | None) -> EventsPage:
             previous = event_id
     except (KeyError, TypeError, ValueError) as error:
         raise PageDataError(f"getEvents: malformed event ({error!r})") from error
-    if events and cursor < events[-1].id:
+    return events
+
+
+def check_page(page: EventsPage, after: str | None) -> None:
+    """The cursor checks, once the events are read."""
+    if page.events and page.cursor < page.events[-1].id:
         raise PageDataError("getEvents: the cursor is behind the events it returned")
-    if after is not None and cursor < after:
+    if after is not None and page.cursor < after:
         raise PageDataError("getEvents: the cursor went backwards")
-    return EventsPage(events, cursor, latest, oldest)

@@ -16,21 +16,33 @@ of situation is announced as a ``SyncStatus``.
 
 ``follow`` repeats ``sync_once`` about once a ledger, and every second for a while after
 ``nudge()`` (call it when the user has just submitted a transaction).
+
+Threads: the loop only does the HTTP and the JSON of the RPC client. Every SQLite call runs on
+the indexer's own *writer thread* (a one-thread executor that owns the writer connection, so
+the connection is only ever used from one thread and page commits are serialized in order);
+reading a page's events and decoding their XDR runs on a worker thread. Both are mostly Python
+(which gives the GIL back to the loop every few milliseconds) or SQLite (which releases it), so
+the loop — the GUI's, under qasync — is never held for a whole page. Results come back to the
+loop, and notifications are emitted there, never from a worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from flowfi_desktop.errors import NetworkError, RefusedError
 from flowfi_desktop.indexer.chain_state import ChainStateReader
+from flowfi_desktop.indexer.decode import DecodedEvent
 from flowfi_desktop.indexer.notify import (
     EventsAdded,
     Notifier,
@@ -41,15 +53,25 @@ from flowfi_desktop.indexer.notify import (
 from flowfi_desktop.indexer.page import (
     EventsPage,
     PageDataError,
+    check_page,
     cursor_ledger,
     max_cursor,
-    parse_page,
+    page_frame,
+    parse_events,
 )
+from flowfi_desktop.indexer.plan import CACHE_MAX, SLICE, PagePlanner, StreamCache
 from flowfi_desktop.indexer.rpc_port import RpcCaller, RpcDataError, error_code
-from flowfi_desktop.indexer.writer import IndexWriter, InvalidXdrError
+from flowfi_desktop.indexer.writer import (
+    IndexWriter,
+    InvalidXdrError,
+    PageOutcome,
+    decode_page,
+    stream_from_row,
+)
 from flowfi_desktop.store.db import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 INVALID_REQUEST = -32600  # stellar-rpc: e.g. "startLedger must be within the ledger range"
 
@@ -100,8 +122,13 @@ class Indexer:
         config: SyncConfig | None = None,
         chain_reader: ChainStateReader | None = None,
     ) -> None:
-        self.writer = IndexWriter(store, contract_ref)
-        self.contract_id = self.writer.contract_id()
+        # One thread owns the writer connection: created there, used there, closed there.
+        self._db: ThreadPoolExecutor | None = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="index-writer"
+        )
+        self._cache = StreamCache()
+        self.writer = self._db.submit(IndexWriter, store, contract_ref).result()
+        self.contract_id = self._db.submit(self.writer.contract_id).result()
         self.rpc = rpc
         self.passphrase = passphrase
         self.notifier = notifier or Notifier()
@@ -114,7 +141,27 @@ class Indexer:
         self._oldest = 0
 
     def close(self) -> None:
-        self.writer.close()
+        """Closes the writer connection (after a page commit that is still running, if any:
+        a cancelled sync does not cancel the transaction it started, it lets it finish)."""
+        if self._db is None:
+            return
+        db, self._db = self._db, None
+        try:
+            db.submit(self.writer.close).result()
+        finally:
+            db.shutdown(wait=True)
+
+    async def aclose(self) -> None:
+        """``close`` without holding the loop while a running page commit finishes."""
+        await asyncio.to_thread(self.close)
+
+    async def _in_writer(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Runs ``fn`` on the writer thread; the caller resumes on the loop."""
+        if self._db is None:
+            raise RuntimeError("the indexer is closed")
+        return await asyncio.get_running_loop().run_in_executor(
+            self._db, functools.partial(fn, *args, **kwargs)
+        )
 
     @property
     def status(self) -> SyncStatus:
@@ -174,7 +221,7 @@ class Indexer:
         oldest = int(health.get("oldestLedger", 0))
         self._oldest = oldest
         retention = health.get("ledgerRetentionWindow")
-        state = self.writer.status()
+        state = await self._in_writer(self.writer.status)
         report.latest_ledger = latest
         if state.last_ledger > latest:
             report.ledger = state.last_ledger
@@ -187,7 +234,7 @@ class Indexer:
 
         cursor = state.cursor
         if cursor is None:
-            start = self.writer.start_ledger()
+            start = await self._in_writer(self.writer.start_ledger)
             first = max(start if start is not None else oldest, oldest, 1)
             if start is not None and start < oldest:
                 await self._gap(report, start, oldest - 1, "first sync", oldest, tries)
@@ -195,7 +242,7 @@ class Indexer:
                 await self._gap(
                     report, 1, oldest - 1, "first sync, deploy ledger unknown", oldest, tries
                 )
-            cursor = self.writer.status().cursor
+            cursor = (await self._in_writer(self.writer.status)).cursor
             if cursor is None:
                 cursor = max_cursor(first - 1)
         elif needs_gap(cursor, oldest):
@@ -210,7 +257,7 @@ class Indexer:
                 oldest,
                 tries,
             )
-            cursor = self.writer.status().cursor
+            cursor = (await self._in_writer(self.writer.status)).cursor
             assert cursor is not None
 
         self._status("syncing", f"indexing from ledger {cursor_ledger(cursor)} to {latest}")
@@ -251,13 +298,8 @@ class Indexer:
                 )
                 try:
                     with _gc_paused():
-                        outcome = self.writer.commit_page(
-                            page.events,
-                            page.cursor,
-                            page.latest_ledger,
-                            page.oldest_ledger,
-                            retention if isinstance(retention, int) else None,
-                            accept_invalid_xdr=accept,
+                        outcome = await self._commit(
+                            page, retention if isinstance(retention, int) else None, accept
                         )
                 except InvalidXdrError as error:
                     await _discard(prefetch)
@@ -308,6 +350,85 @@ class Indexer:
         )
         return report
 
+    # ------------------------------------------------------------------ a page
+
+    async def _read_page(self, result: Any, after: str) -> EventsPage:
+        """Checks and decodes a getEvents result on the loop, ``SLICE`` events at a time (a
+        10,000-event page is ~25 ms of Python; a slice ~5 ms, then Qt gets its turn)."""
+        items, page = page_frame(result)
+        previous = after
+        for start in range(0, len(items), SLICE):
+            part = parse_events(items[start : start + SLICE], self.contract_id, previous)
+            if part:
+                previous = part[-1].id
+            page.events += part
+            await asyncio.sleep(0)
+        check_page(page, after)
+        decoded: list[DecodedEvent] = []
+        for start in range(0, len(page.events), SLICE):
+            decoded += decode_page(page.events[start : start + SLICE])
+            await asyncio.sleep(0)
+        page.decoded = decoded
+        return page
+
+    async def _commit(
+        self, page: EventsPage, retention: int | None, accept: frozenset[str]
+    ) -> PageOutcome:
+        """Plans the page on the loop (in slices) over the stream cache, and writes the plan on
+        the writer thread in one transaction, provided the stored cursor is still the one the
+        cache describes; if not (another process wrote), plans again from a fresh read."""
+        cache = self._cache
+        decoded = page.decoded if page.decoded is not None else decode_page(page.events)
+        for _ in range(3):
+            try:
+                if not cache.valid:
+                    state = await self._in_writer(self.writer.read_state, [], [], CACHE_MAX)
+                    cache.reset()
+                    await self._cache_rows(state.stream_rows)
+                    cache.cursor, cache.complete, cache.valid = state.cursor, state.complete, True
+                planner = PagePlanner(cache, self.writer.contract_ref, page.events, decoded, accept)
+                ids, fee_ids = planner.needs()
+                fees: dict[int, int] = {}
+                if ids or fee_ids:
+                    state = await self._in_writer(self.writer.read_state, ids, fee_ids)
+                    if state.cursor != cache.cursor:
+                        cache.reset()
+                        continue
+                    await self._cache_rows(state.stream_rows)
+                    fees = state.prior_fees
+                planner.start(fees)
+                for start in range(0, len(planner.events), SLICE):
+                    planner.feed(start, start + SLICE)
+                    await asyncio.sleep(0)
+                changed = planner.changed()
+                for start in range(0, len(changed), SLICE):
+                    planner.add_stream_rows(changed[start : start + SLICE])
+                    await asyncio.sleep(0)
+                plan = planner.finish(
+                    page.cursor, page.latest_ledger, page.oldest_ledger, retention
+                )
+                # The writer thread runs SQL only (the GIL is released while SQLite works).
+                written = await self._in_writer(self.writer.write_page, plan)
+            except BaseException:
+                # The cached streams may hold changes that were not written (or were: a
+                # cancelled await does not stop the thread); read them again next time.
+                cache.reset()
+                raise
+            if written:
+                cache.cursor = plan.cursor
+                if len(cache.streams) > CACHE_MAX:
+                    cache.reset()
+                return PageOutcome.of(plan)
+            cache.reset()
+        raise RpcDataError("the index keeps changing under the indexer (another indexer?)")
+
+    async def _cache_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        streams = self._cache.streams
+        for start in range(0, len(rows), SLICE):
+            for row in rows[start : start + SLICE]:
+                streams[row[0]] = stream_from_row(row)
+            await asyncio.sleep(0)
+
     async def _merge(self, report: SyncReport, later: SyncReport) -> SyncReport:
         later.events += report.events
         later.unknown += report.unknown
@@ -335,7 +456,7 @@ class Indexer:
                 params["pagination"]["cursor"] = cursor
             try:
                 result = await self._call("getEvents", params, tries)
-                return parse_page(result, self.contract_id, cursor)
+                return await self._read_page(result, cursor)
             except PageDataError as error:
                 failure: NetworkError = error
             except NetworkError as error:
@@ -396,7 +517,8 @@ class Indexer:
                     )
                     await asyncio.sleep(self.config.retry_initial)
         resume = max_cursor(oldest - 1)
-        self.writer.record_gap_and_rebuild(
+        await self._in_writer(
+            self.writer.record_gap_and_rebuild,
             from_ledger,
             to_ledger,
             why,
@@ -404,6 +526,7 @@ class Indexer:
             chain.latest_ledger if chain else None,
             resume,
         )
+        self._cache.reset()  # stream rows replaced, cursor moved
         report.gaps.append((from_ledger, to_ledger))
         if chain:
             report.changed_streams |= set(chain.streams)
@@ -458,18 +581,31 @@ async def _discard(task: asyncio.Task[Any] | None) -> None:
             await task
 
 
+_pause_lock = threading.Lock()
+_pausers = 0
+_gc_was_enabled = False
+
+
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
     """A page makes hundreds of thousands of small acyclic objects (parsed JSON, decoded
     fields, rows); the cyclic GC would rescan them over and over (it doubles the cost of
-    parsing a page). Reference counting frees them anyway; collection resumes after."""
-    enabled = gc.isenabled()
-    gc.disable()
+    parsing a page). Reference counting frees them anyway; collection resumes after.
+    ``gc.disable`` is process-wide and spans may overlap (the loop and the writer thread), so
+    the pauses are counted: the last one out restores it."""
+    global _pausers, _gc_was_enabled
+    with _pause_lock:
+        if _pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _pausers += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _pause_lock:
+            _pausers -= 1
+            if _pausers == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 class _OutOfRange(Exception):

@@ -9,6 +9,8 @@ times) so both sides describe the same ledger.
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +58,10 @@ async def verify_streams(
     indexer: Indexer | None = None,
     rounds: int = 3,
 ) -> VerifyReport:
-    writer = IndexWriter(store, contract_ref)
+    # Its own connection, used on one worker thread (reading every stream would hold the loop).
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-verify")
+    loop = asyncio.get_running_loop()
+    writer = await loop.run_in_executor(pool, IndexWriter, store, contract_ref)
     try:
         chain: ChainStreams | None = None
         index_ledger = 0
@@ -64,13 +69,14 @@ async def verify_streams(
             if indexer is not None:
                 await indexer.sync_once()
             chain = await reader.read_all()
-            index_ledger = writer.status().last_ledger
+            index_ledger = (await loop.run_in_executor(pool, writer.status)).last_ledger
             if index_ledger >= chain.latest_ledger:
                 break
         assert chain is not None
-        indexed = writer.load_streams()
+        indexed = await loop.run_in_executor(pool, writer.load_streams)
     finally:
-        writer.close()
+        await loop.run_in_executor(pool, writer.close)
+        pool.shutdown(wait=False)
     report = VerifyReport(
         index_ledger=index_ledger,
         chain_ledger=chain.latest_ledger,

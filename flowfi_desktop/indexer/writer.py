@@ -16,22 +16,35 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flowfi_desktop.errors import RefusedError
-from flowfi_desktop.indexer.decode import decode_event, fields_json_text
-from flowfi_desktop.indexer.page import PageDataError, RawEvent
-from flowfi_desktop.indexer.state import StreamApplier, StreamState
+from flowfi_desktop.indexer.decode import DecodedEvent, decode_event
+from flowfi_desktop.indexer.page import RawEvent
+from flowfi_desktop.indexer.plan import (
+    InvalidXdrError,
+    PagePlan,
+    PagePlanner,
+    StreamCache,
+    stream_to_row,
+    stream_update_row,
+)
+from flowfi_desktop.indexer.state import StreamState
 from flowfi_desktop.store.db import Store
-from flowfi_desktop.store.i128 import decode_i128, encode_i128
+from flowfi_desktop.store.i128 import decode_i128
 
-
-class InvalidXdrError(PageDataError):
-    """An event's topics or value are not well-formed XDR: the page is not written."""
-
-    def __init__(self, event_id: str, reason: str) -> None:
-        super().__init__(f"event {event_id} has invalid XDR ({reason})")
-        self.event_id = event_id
+__all__ = [
+    "STREAM_COLUMNS",
+    "IndexWriter",
+    "InvalidXdrError",
+    "PageOutcome",
+    "StateRead",
+    "decode_page",
+    "ensure_contract",
+    "stream_from_row",
+    "stream_to_row",
+    "stream_update_row",
+]
 
 
 STREAM_COLUMNS = (
@@ -119,6 +132,31 @@ class PageOutcome:
     anomalies: list[str] = field(default_factory=list)
     last_event_id: str | None = None
 
+    @classmethod
+    def of(cls, plan: PagePlan) -> PageOutcome:
+        return cls(
+            new_events=len(plan.event_rows),
+            skipped=plan.skipped,
+            unknown=plan.unknown,
+            changed_streams=plan.changed_streams,
+            orphans=plan.orphans,
+            anomalies=plan.anomalies,
+            last_event_id=plan.last_event_id,
+        )
+
+
+@dataclass
+class StateRead:
+    cursor: str | None
+    stream_rows: list[tuple[Any, ...]]
+    complete: bool  # the rows are every stream of the contract
+    prior_fees: dict[int, int]
+
+
+def decode_page(events: list[RawEvent]) -> list[DecodedEvent]:
+    """Decodes a page's events (pure Python: can run ahead of the commit, on another thread)."""
+    return [decode_event(e.topic, e.value) for e in events]
+
 
 def stream_from_row(row: tuple[Any, ...]) -> StreamState:
     values = dict(zip(STREAM_COLUMNS, row, strict=True))
@@ -128,53 +166,6 @@ def stream_from_row(row: tuple[Any, ...]) -> StreamState:
     values["paused"] = bool(values["paused"])
     del values["end_time"]
     return StreamState(**values)
-
-
-def stream_to_row(contract_ref: int, s: StreamState, now: int) -> tuple[Any, ...]:
-    return (
-        contract_ref,
-        s.stream_id,
-        s.sender,
-        s.recipient,
-        s.token_address,
-        encode_i128(s.rate_per_second),
-        encode_i128(s.deposited_amount),
-        encode_i128(s.withdrawn_amount),
-        s.start_time,
-        s.last_update_time,
-        s.is_active,
-        s.paused,
-        s.paused_at,
-        s.status,
-        encode_i128(s.end_time(now)),
-        encode_i128(s.fees_paid),
-        encode_i128(s.refunded_amount),
-        s.created_ledger,
-        s.last_event_id,
-        s.updated_ledger,
-        s.source,
-        s.as_of_ledger,
-    )
-
-
-def stream_update_row(contract_ref: int, s: StreamState, now: int) -> tuple[Any, ...]:
-    """Parameters of ``_UPDATE_STREAM`` (``MUTABLE_COLUMNS``, then the key)."""
-    return (
-        encode_i128(s.deposited_amount),
-        encode_i128(s.withdrawn_amount),
-        s.last_update_time,
-        s.is_active,
-        s.paused,
-        s.paused_at,
-        s.status,
-        encode_i128(s.end_time(now)),
-        encode_i128(s.fees_paid),
-        encode_i128(s.refunded_amount),
-        s.last_event_id,
-        s.updated_ledger,
-        contract_ref,
-        s.stream_id,
-    )
 
 
 def ensure_contract(
@@ -275,21 +266,106 @@ class IndexWriter:
                 ).fetchall()
         return {row[0]: stream_from_row(row) for row in rows}
 
-    def _prior_fees(self, stream_id: int) -> int:
-        """Fees recorded for a stream before it existed (``fee_collected`` precedes
-        ``stream_created`` in one transaction, and a page may end between them)."""
-        total = 0
-        for (fields,) in self.connection.execute(
-            # INDEXED BY: without statistics SQLite would scan by the primary key prefix.
-            "SELECT fields FROM stream_events INDEXED BY ix_stream_events_stream "
-            "WHERE contract_ref = ? AND stream_id = ? "
-            "AND type = 'fee_collected'",
-            (self.contract_ref, stream_id),
-        ):
-            total += int(json.loads(fields)["fee_amount"])
-        return total
+    def _prior_fees(self, stream_ids: list[int]) -> dict[int, int]:
+        """Fees recorded for streams before they existed (``fee_collected`` precedes
+        ``stream_created`` in one operation, and a page may end between them)."""
+        totals: dict[int, int] = {}
+        for stream_id in stream_ids:
+            for (fields,) in self.connection.execute(
+                # INDEXED BY: without statistics SQLite would scan by the primary key prefix.
+                "SELECT fields FROM stream_events INDEXED BY ix_stream_events_stream "
+                "WHERE contract_ref = ? AND stream_id = ? "
+                "AND type = 'fee_collected'",
+                (self.contract_ref, stream_id),
+            ):
+                totals[stream_id] = totals.get(stream_id, 0) + int(json.loads(fields)["fee_amount"])
+        return totals
+
+    def _stored_cursor(self) -> str | None:
+        (cursor,) = self.connection.execute(
+            "SELECT cursor FROM indexer_state WHERE contract_ref = ?", (self.contract_ref,)
+        ).fetchone()
+        return cast("str | None", cursor)
+
+    def _stream_rows(self, ids: list[int]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows += self.connection.execute(
+                f"{_SELECT_STREAMS} AND stream_id IN ({', '.join('?' * len(chunk))})",
+                (self.contract_ref, *chunk),
+            ).fetchall()
+        return rows
 
     # ------------------------------------------------------------------ the page
+
+    def read_state(self, ids: list[int], fee_ids: list[int], all_up_to: int = 0) -> StateRead:
+        """One consistent read: the stored cursor, the stream rows of ``ids`` (or of every
+        stream, when there are at most ``all_up_to``) and ``_prior_fees(fee_ids)``. Rows stay
+        raw (``stream_from_row`` is Python work; the caller does it where it suits)."""
+        connection = self.connection
+        connection.execute("BEGIN")
+        try:
+            cursor = self._stored_cursor()
+            complete = False
+            if all_up_to:
+                (count,) = connection.execute(
+                    "SELECT count(*) FROM streams WHERE contract_ref = ?", (self.contract_ref,)
+                ).fetchone()
+                complete = count <= all_up_to
+            if complete:
+                rows = connection.execute(_SELECT_STREAMS, (self.contract_ref,)).fetchall()
+            else:
+                rows = self._stream_rows(ids)
+            fees = self._prior_fees(fee_ids)
+        finally:
+            connection.execute("COMMIT")
+        return StateRead(cursor, rows, complete, fees)
+
+    def write_page(self, plan: PagePlan) -> bool:
+        """Writes a plan in one transaction if the stored cursor is still the one it was
+        planned on (else writes nothing and returns False: plan again from a fresh read)."""
+        connection = self.connection
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            if self._stored_cursor() != plan.base_cursor:
+                connection.execute("ROLLBACK")
+                return False
+            self._write(plan)
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        return True
+
+    def _write(self, plan: PagePlan) -> None:
+        connection = self.connection
+        connection.executemany(_INSERT_EVENT, plan.event_rows)
+        if plan.new_stream_rows:
+            connection.executemany(_UPSERT_STREAM, plan.new_stream_rows)
+        if plan.stream_update_rows:
+            connection.executemany(_UPDATE_STREAM, plan.stream_update_rows)
+        cursor = plan.cursor
+        last_ledger = (int(cursor[:19]) >> 32) if cursor else 0
+        connection.execute(
+            "UPDATE indexer_state SET cursor = ?, last_ledger = max(last_ledger, ?), "
+            "latest_ledger_seen = ?, oldest_ledger = ?, "
+            "retention_window = coalesce(?, retention_window), "
+            "event_count = event_count + ?, unknown_count = unknown_count + ?, "
+            "updated_at = ? WHERE contract_ref = ?",
+            (
+                cursor,
+                last_ledger,
+                plan.latest_ledger,
+                plan.oldest_ledger,
+                plan.retention_window,
+                len(plan.event_rows),
+                plan.unknown,
+                int(time.time()),
+                self.contract_ref,
+            ),
+        )
 
     def commit_page(
         self,
@@ -299,114 +375,30 @@ class IndexWriter:
         oldest_ledger: int,
         retention_window: int | None = None,
         accept_invalid_xdr: frozenset[str] = frozenset(),
+        decoded: list[DecodedEvent] | None = None,
     ) -> PageOutcome:
         """Applies the events above the stored cursor and moves the cursor to ``cursor``, in one
-        transaction. Raises ``InvalidXdrError`` (nothing written) when an event's XDR is not
-        well-formed, unless its id is in ``accept_invalid_xdr`` (then it is stored raw)."""
-        outcome = PageOutcome()
+        transaction, all on the calling thread (the sync loop plans on its loop and calls
+        ``write_page`` instead). Raises ``InvalidXdrError`` (nothing written) when an event's
+        XDR is not well-formed, unless its id is in ``accept_invalid_xdr`` (stored raw)."""
+        if decoded is None:
+            decoded = decode_page(events)
         connection = self.connection
         connection.execute("BEGIN IMMEDIATE")
         try:
-            (stored_cursor,) = connection.execute(
-                "SELECT cursor FROM indexer_state WHERE contract_ref = ?", (self.contract_ref,)
-            ).fetchone()
-            if stored_cursor is not None:
-                fresh = [e for e in events if e.id > stored_cursor]
-                outcome.skipped = len(events) - len(fresh)
-                events = fresh
-            decoded = [decode_event(e.topic, e.value) for e in events]
-            touched = {d.stream_id for d in decoded if d.stream_id is not None}
-            streams = self.load_streams(touched) if touched else {}
-            existing = set(streams)
-            pending: dict[int, int] = {}
-            apply = StreamApplier(streams, pending)
-            rows = []
-            ref = self.contract_ref
-            previous_toid = ""
-            for raw, dec in zip(events, decoded, strict=True):
-                fields = dec.fields
-                if fields is not None:
-                    sid = dec.stream_id
-                    # A create's fee event comes just before it in the same operation; only
-                    # when that one is not in this page can it be in the store already.
-                    if (
-                        dec.name == "stream_created"
-                        and sid is not None
-                        and sid not in streams
-                        and raw.id[:19] != previous_toid
-                        and not raw.id.endswith("-0000000000")
-                    ):
-                        pending[sid] = self._prior_fees(sid)
-                    apply.apply(raw.id, raw.ledger, raw.close_time, dec.name, fields)
-                    text = dec.fields_json or fields_json_text(dec.name, fields)
-                else:
-                    if dec.invalid_xdr and raw.id not in accept_invalid_xdr:
-                        raise InvalidXdrError(raw.id, dec.reason or "invalid XDR")
-                    outcome.unknown += 1
-                    text = None
-                previous_toid = raw.id[:19]
-                rows.append(
-                    (
-                        ref,
-                        raw.id,
-                        raw.ledger,
-                        raw.close_time,
-                        raw.tx_hash,
-                        raw.tx_index,
-                        raw.op_index,
-                        dec.name,
-                        dec.stream_id,
-                        text,
-                        raw.topic_xdr,
-                        raw.value,
-                    )
-                )
-            connection.executemany(_INSERT_EVENT, rows)
-            now = events[-1].close_time if events else 0
-            changed = apply.result.changed
-            if changed:
-                new = [sid for sid in sorted(changed) if sid not in existing]
-                if new:
-                    connection.executemany(
-                        _UPSERT_STREAM, [stream_to_row(ref, streams[sid], now) for sid in new]
-                    )
-                connection.executemany(
-                    _UPDATE_STREAM,
-                    [
-                        stream_update_row(ref, streams[sid], now)
-                        for sid in sorted(changed)
-                        if sid in existing
-                    ],
-                )
-            last_ledger = (int(cursor[:19]) >> 32) if cursor else 0
-            connection.execute(
-                "UPDATE indexer_state SET cursor = ?, last_ledger = max(last_ledger, ?), "
-                "latest_ledger_seen = ?, oldest_ledger = ?, "
-                "retention_window = coalesce(?, retention_window), "
-                "event_count = event_count + ?, unknown_count = unknown_count + ?, "
-                "updated_at = ? WHERE contract_ref = ?",
-                (
-                    cursor,
-                    last_ledger,
-                    latest_ledger,
-                    oldest_ledger,
-                    retention_window,
-                    len(rows),
-                    outcome.unknown,
-                    int(time.time()),
-                    ref,
-                ),
-            )
+            cache = StreamCache(cursor=self._stored_cursor(), valid=True)
+            planner = PagePlanner(cache, self.contract_ref, events, decoded, accept_invalid_xdr)
+            ids, fee_ids = planner.needs()
+            cache.streams.update((row[0], stream_from_row(row)) for row in self._stream_rows(ids))
+            planner.start(self._prior_fees(fee_ids))
+            planner.feed(0, len(planner.events))
+            plan = planner.finish(cursor, latest_ledger, oldest_ledger, retention_window)
+            self._write(plan)
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
             raise
-        outcome.new_events = len(rows)
-        outcome.changed_streams = changed
-        outcome.orphans = apply.result.orphans
-        outcome.anomalies = apply.result.anomalies
-        outcome.last_event_id = events[-1].id if events else None
-        return outcome
+        return PageOutcome.of(plan)
 
     # ------------------------------------------------------------------ gaps
 
