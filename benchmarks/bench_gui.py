@@ -217,15 +217,19 @@ async def _filter_stalls(window: Any) -> dict[str, float]:
     for text in ("G", "GA", "GAB", ""):
         changes.append(("search", lambda t=text: (view.search.setText(t), view.apply_filters())))
     worst: list[float] = []
-    for _name, change in changes:
+    named: list[tuple[float, str]] = []
+    for name, change in changes:
         mark = len(gaps)
         change()
         await _settle(model)
         await asyncio.sleep(0.05)  # the repaint of the new rows
         worst.append(max(gaps[mark:], default=0.0))
+        named.append((worst[-1], name))
     running = False
     await beat
     worst.sort()
+    if os.environ.get("BENCH_DETAIL"):
+        print(sorted(named, reverse=True)[:6], file=sys.stderr)
     return {
         "filter_rows": float(rows),
         "filter_changes": float(len(changes)),

@@ -6,11 +6,15 @@ unknown is shown in base units, labelled as such, never guessed."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from stellar_sdk import Asset
 
 from flowfi_desktop.amounts import format_amount
+from flowfi_desktop.errors import FlowFiError
+from flowfi_desktop.tokens import TokenInfo
 
 NATIVE_DECIMALS = 7
 
@@ -79,3 +83,52 @@ class TokenBook:
             return f"{sign}{whole:,}"
         digits = str(frac).rjust(decimals, "0")[:shown]
         return f"{sign}{whole:,}.{digits}"
+
+
+class TokenLearner:
+    """Fills a ``TokenBook`` with the decimals and symbols of the tokens the account's streams
+    use: first from the index's ``tokens`` table (the indexer's metadata), then through
+    ``lookup`` (the wallet core's ``token_info``: its ``tokens.json`` cache, else the token's
+    own ``decimals()``/``symbol()`` read from the chain). A token that cannot be looked up stays
+    shown in base units; it is asked about again only after ``forget_failures()``."""
+
+    def __init__(
+        self,
+        book: TokenBook,
+        lookup: Callable[[str], Awaitable[TokenInfo]],
+        network: str,
+    ) -> None:
+        self.book, self.lookup, self.network = book, lookup, network
+        self.failed: dict[str, str] = {}  # address -> why
+
+    def from_index(self, connection: sqlite3.Connection) -> list[str]:
+        """Learns what the index's tokens table knows (a few rows); returns what was new."""
+        learned = []
+        rows = connection.execute(
+            "SELECT t.address, t.symbol, t.decimals FROM tokens t JOIN networks n "
+            "ON n.id = t.network_id WHERE n.name = ? AND t.decimals IS NOT NULL",
+            (self.network,),
+        ).fetchall()
+        for address, symbol, decimals in rows:
+            if self.book.meta(address).decimals is None:
+                self.book.learn(address, symbol or short(address), int(decimals))
+                learned.append(address)
+        return learned
+
+    async def learn(self, addresses: Iterable[str]) -> list[str]:
+        """Looks up each of ``addresses`` the book does not know yet; returns those learned."""
+        learned = []
+        for address in sorted(set(addresses)):
+            if self.book.meta(address).decimals is not None or address in self.failed:
+                continue
+            try:
+                info = await self.lookup(address)
+            except FlowFiError as error:
+                self.failed[address] = str(error)
+                continue
+            self.book.learn(address, info.symbol, info.decimals)
+            learned.append(address)
+        return learned
+
+    def forget_failures(self) -> None:
+        self.failed.clear()

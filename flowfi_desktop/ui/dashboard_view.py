@@ -132,6 +132,7 @@ class DashboardView(QWidget):
         layout.addWidget(self.glance, 100)
         layout.addStretch(1)  # takes the space when there is no table (empty states)
 
+        self.glance_model.ids_loaded.connect(self._show_glance)
         self.ticker = QTimer(self)
         self.ticker.setInterval(TICK_MS)
         self.ticker.timeout.connect(self.tick)
@@ -142,10 +143,14 @@ class DashboardView(QWidget):
         self.dashboard, self.tokens = dashboard, tokens
         self.empty.setText(message)
         self.empty.setVisible(bool(message))
+        self._show_glance()
+        self.tick(force=True)
+
+    def _show_glance(self) -> None:
+        """The table of active streams, when there are some (its ids arrive from a worker)."""
         has_streams = self.glance_model.rowCount() > 0
         self.glance.setVisible(has_streams)
         self.glance_title.setVisible(has_streams)
-        self.tick(force=True)
 
     def tick(self, force: bool = False) -> None:
         if not (force or self.isVisible()) or self.tokens is None:

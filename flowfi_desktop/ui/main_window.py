@@ -37,6 +37,7 @@ from flowfi_desktop.app.events import (
     SyncStatusChanged,
 )
 from flowfi_desktop.app.session import AppSession
+from flowfi_desktop.app.tokenbook import TokenLearner
 from flowfi_desktop.app.wallet_actions import ActionSpec, WalletActions
 from flowfi_desktop.errors import FlowFiError, RefusedError
 from flowfi_desktop.keys.accounts import Unlocked
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.unlocked: Unlocked | None = None
         self.wallet_ops = self._new_actions()
         self.dialogs: list[QWidget] = []  # open non-modal dialogs (kept alive)
+        self.token_learner: TokenLearner | None = None
 
         # --- toolbar
         bar = QToolBar("Main", self)
@@ -389,6 +391,8 @@ class MainWindow(QMainWindow):
         )
         self.dashboard.set_data(s.dashboard(), s.tokens, self._empty_message())
         self.receive.set_address(s.address)
+        if s.reader is not None:
+            spawn(self.learn_tokens(), name="learn-tokens")
         why = self.cannot_sign()
         self.new_stream.setEnabled(why is None and s.contract_ref is not None)
         self.new_stream.setToolTip(
@@ -427,9 +431,39 @@ class MainWindow(QMainWindow):
         spawn(self.streams.refresh_async(), name="refresh-streams")
         spawn(self.dashboard.glance_model.refresh_async(), name="refresh-glance")
         self.dashboard.set_data(s.dashboard(), s.tokens, self._empty_message())
+        if self._unknown_tokens():
+            spawn(self.learn_tokens(), name="learn-tokens")
         current = self.detail.stream
         if self._page == "detail" and current is not None and current.stream_id in changed:
             self.open_stream(current.stream_id)
+
+    # ------------------------------------------------------------------ token metadata
+
+    def _unknown_tokens(self) -> set[str]:
+        """Tokens of the account's streams whose decimals the book does not know yet."""
+        book = self.session.tokens
+        tokens = {s.token_address for s in self.dashboard.dashboard.streams}
+        return {t for t in tokens if book.meta(t).decimals is None}
+
+    async def learn_tokens(self) -> list[str]:
+        """Learns the decimals and symbols of the account's tokens (the index's tokens table,
+        then the wallet's token cache or the chain) and shows amounts with them."""
+        s = self.session
+        if self.token_learner is None or self.token_learner.book is not s.tokens:
+            self.token_learner = TokenLearner(s.tokens, self.wallet_ops.token, s.network.name)
+        learner = self.token_learner
+        learned = learner.from_index(s.reader.connection) if s.reader is not None else []
+        learned += await learner.learn(self._unknown_tokens())
+        if learned and learner.book is s.tokens:
+            for address in learned:
+                log.info("token %s: %s", address, s.tokens.meta(address).label)
+            self.dashboard.set_data(s.dashboard(), s.tokens, self._empty_message())
+            self.streams.model.formats_changed()
+            self.dashboard.glance_model.formats_changed()
+            current = self.detail.stream
+            if self._page == "detail" and current is not None:
+                self.open_stream(current.stream_id)
+        return learned
 
     def on_notice(self, notice: NoticeRaised) -> None:
         if self.tray is not None:

@@ -228,6 +228,11 @@ class StreamTableModel(QAbstractTableModel):
                     return number * PAGE_SIZE + offset
         return None
 
+    def formats_changed(self) -> None:
+        """Token metadata was learned: every amount cell reads differently."""
+        if self._count:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._count - 1, len(COLUMNS) - 1))
+
     def tick(self, first: int = 0, last: int | None = None) -> None:
         """Claimable amounts move with time: repaint that column's cells in ``first..last``
         (the visible rows). One signal per cell: a ranged dataChanged makes the view repaint its

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
+import random
 import sqlite3
 import subprocess
 import sys
@@ -17,12 +18,17 @@ from PySide6.QtWidgets import QDialogButtonBox
 from stellar_sdk import Keypair
 
 from flowfi_desktop.app.dashboard import Dashboard, claimable, streamed
+from flowfi_desktop.app.demo import populate
 from flowfi_desktop.app.events import SyncProgressed, SyncStatusChanged
 from flowfi_desktop.app.export import export_events, export_streams
 from flowfi_desktop.app.queries import IndexReader, StreamQuery
-from flowfi_desktop.app.session import AppSession
-from flowfi_desktop.networks import Networks
+from flowfi_desktop.app.session import INDEX_FILE, AppSession
+from flowfi_desktop.indexer.synthetic import make_address
+from flowfi_desktop.keys.accounts import Wallet
+from flowfi_desktop.networks import LOCAL_PASSPHRASE, Networks
+from flowfi_desktop.paths import KEYSTORE_FILE
 from flowfi_desktop.settings import SettingsFile
+from flowfi_desktop.tokens import TokenCache, TokenInfo
 from flowfi_desktop.ui.accounts import AccountDialog, BackupDialog
 from flowfi_desktop.ui.actions import ActionDialog
 from flowfi_desktop.ui.bridge import Bridge
@@ -627,3 +633,84 @@ def test_watch_only_accounts_offer_no_signing_actions(tmp_path: Path, qtbot, run
         await window.shutdown()
 
     run(scenario())
+
+
+def test_amounts_use_each_tokens_decimals(tmp_path: Path, qtbot, run) -> None:  # type: ignore[no-untyped-def]
+    """Native XLM 7 decimals; USDC 6 (the index's tokens table); WETH 18 (only in the wallet's
+    token cache); a token nobody knows is shown in base units, labelled so."""
+    weth = make_address(random.Random(3), contract=True)
+    mystery = make_address(random.Random(4), contract=True)
+    populate(
+        tmp_path / INDEX_FILE,
+        n_streams=200,
+        mine=[ME],
+        tokens=[NATIVE, TOKEN, weth, mystery],
+        now=NOW,
+        passphrase=LOCAL_PASSPHRASE,
+        mine_share=1.0,
+        token_meta={TOKEN: ("USDC", 6)},
+    )
+    contract = (
+        sqlite3.connect(tmp_path / INDEX_FILE)
+        .execute("SELECT contract_id FROM contracts")
+        .fetchone()[0]
+    )
+    # An RPC that refuses at once: the mystery token cannot be looked up on the chain.
+    Networks(SettingsFile(tmp_path)).edit(
+        "local", contract_id=contract, rpc_url="http://127.0.0.1:9/rpc"
+    )
+    SettingsFile(tmp_path).set("rpc_attempts", 1)
+    Wallet(tmp_path / KEYSTORE_FILE).watch("me", ME)
+    TokenCache(tmp_path).put(LOCAL_PASSPHRASE, TokenInfo(weth, 18, "WETH", "Wrapped ether"))
+    decimals = {NATIVE: 7, TOKEN: 6, weth: 18}
+    session = AppSession(tmp_path, clock=lambda: NOW)
+    bridge = Bridge()
+    bridge.attach(session.events.subscribe)
+    window = MainWindow(session, bridge, clock=lambda: NOW, tray=False)
+    qtbot.addWidget(window)
+
+    async def scenario() -> None:
+        await session.open_index()
+        window.reload()
+        window.show()
+        await settle(window)
+        await until(lambda: session.tokens.meta(weth).decimals == 18)
+        await until(lambda: mystery in window.token_learner.failed)  # type: ignore[union-attr]
+        window.show_page("all")
+        await settle(window)
+
+    run(scenario())
+    model = window.streams.model
+    column = [k for k, _ in COLUMNS].index
+    seen = set()
+    for r in range(model.rowCount()):
+        s = model.stream_at(r)
+        assert s is not None
+        text = str(model.data(model.index(r, column("deposited"))))
+        token = str(model.data(model.index(r, column("token"))))
+        if s.token_address in decimals:
+            # The text, read back with the token's decimals, is the amount in base units.
+            places = decimals[s.token_address]
+            whole, _, frac = text.replace(",", "").partition(".")
+            assert len(frac) <= places
+            assert int(whole) * 10**places + int(frac.ljust(places, "0") or 0) == (
+                s.deposited_amount
+            )
+            assert token == {NATIVE: "XLM", TOKEN: "USDC", weth: "WETH"}[s.token_address]
+        else:
+            assert text == f"{s.deposited_amount:,}"
+            assert token.endswith("(base units)")
+        seen.add(s.token_address)
+    assert seen == {NATIVE, TOKEN, weth, mystery}
+    board = window.dashboard
+    assert "WETH" in board.rows[weth].title.text()
+    shown = board.totals_text()
+    totals = board.dashboard.totals(NOW)
+    for token, places in decimals.items():
+        whole, _, frac = shown[token][2].replace(",", "").partition(".")
+        assert len(frac) == min(places, 7)  # fixed width while ticking
+        units = totals[token].outgoing_remaining
+        assert int(whole) == units // 10**places
+        assert frac == str(units % 10**places).rjust(places, "0")[: len(frac)]
+    assert "base units" in board.rows[mystery].title.text()
+    run(window.shutdown())
