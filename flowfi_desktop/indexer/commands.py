@@ -32,6 +32,7 @@ from flowfi_desktop.indexer.notify import Listener, Notifier
 from flowfi_desktop.indexer.rpc_port import RpcCaller, indexer_rpc
 from flowfi_desktop.indexer.state import StreamState
 from flowfi_desktop.indexer.sync import Indexer, SyncConfig, SyncReport
+from flowfi_desktop.indexer.token_meta import SorobanTokenReader
 from flowfi_desktop.indexer.verify import VerifyReport, verify_streams
 from flowfi_desktop.indexer.writer import ensure_contract
 from flowfi_desktop.store.db import Store, open_store
@@ -93,6 +94,7 @@ async def sync(
     notifier = Notifier()
     if on_notification is not None:
         notifier.subscribe(on_notification)
+    tokens = SorobanTokenReader(target.network, target.rpc_url, target.passphrase)
     indexer = Indexer(
         store,
         ref,
@@ -101,6 +103,7 @@ async def sync(
         notifier=notifier,
         config=config,
         chain_reader=ChainStateReader(rpc, target.contract_id),
+        token_reader=tokens,
     )
     if indexer_ready is not None:
         indexer_ready(indexer)
@@ -111,6 +114,7 @@ async def sync(
         return await indexer.sync_once()
     finally:
         await indexer.aclose()
+        await tokens.close()
         if client is not None:
             await client.close()
         # Closing the last connection checkpoints the WAL (tens of ms after a catch-up).

@@ -61,6 +61,7 @@ from flowfi_desktop.indexer.page import (
 )
 from flowfi_desktop.indexer.plan import CACHE_MAX, SLICE, PagePlanner, StreamCache
 from flowfi_desktop.indexer.rpc_port import RpcCaller, RpcDataError, error_code
+from flowfi_desktop.indexer.token_meta import TokenReader, native_meta
 from flowfi_desktop.indexer.writer import (
     IndexWriter,
     InvalidXdrError,
@@ -73,6 +74,7 @@ from flowfi_desktop.store.db import Store
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+TOKEN_RETRY = 600.0  # seconds before asking again about a token whose metadata failed
 INVALID_REQUEST = -32600  # stellar-rpc: e.g. "startLedger must be within the ledger range"
 
 
@@ -121,12 +123,15 @@ class Indexer:
         notifier: Notifier | None = None,
         config: SyncConfig | None = None,
         chain_reader: ChainStateReader | None = None,
+        token_reader: TokenReader | None = None,
     ) -> None:
         # One thread owns the writer connection: created there, used there, closed there.
         self._db: ThreadPoolExecutor | None = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="index-writer"
         )
         self._cache = StreamCache()
+        self._token_failures: dict[str, float] = {}  # address -> when reading it failed
+        self._tokens_checked = False
         self.writer = self._db.submit(IndexWriter, store, contract_ref).result()
         self.contract_id = self._db.submit(self.writer.contract_id).result()
         self.rpc = rpc
@@ -134,6 +139,7 @@ class Indexer:
         self.notifier = notifier or Notifier()
         self.config = config or SyncConfig()
         self.chain_reader = chain_reader
+        self.token_reader = token_reader
         self._network_checked = passphrase is None
         self._nudged = asyncio.Event()
         self._fast_until = 0.0
@@ -338,6 +344,8 @@ class Indexer:
                     break
         finally:
             await _discard(prefetch)
+        if report.changed_streams or not self._tokens_checked:
+            await self._fill_tokens()
         unknown_note = (
             f"; {report.unknown} events of unknown shape kept raw" if report.unknown else ""
         )
@@ -428,6 +436,39 @@ class Indexer:
             for row in rows[start : start + SLICE]:
                 streams[row[0]] = stream_from_row(row)
             await asyncio.sleep(0)
+
+    async def _fill_tokens(self) -> None:
+        """Records the metadata of the tokens of indexed streams that have none yet (the native
+        token's is fixed; others through ``token_reader``). Failures are logged and retried on
+        a later run: metadata never stops indexing."""
+        missing = await self._in_writer(self.writer.missing_tokens)
+        # Look again on the next run only if a read failed (new streams also trigger a look).
+        self._tokens_checked = True
+        if not missing:
+            return
+        native = native_meta(self.passphrase) if self.passphrase else None
+        for address in missing:
+            if native is not None and address == native[0]:
+                meta = native[1]
+            elif (
+                self.token_reader is not None
+                and time.monotonic() - self._token_failures.get(address, -TOKEN_RETRY)
+                >= TOKEN_RETRY
+            ):
+                try:
+                    meta = await self.token_reader(address)
+                except Exception as error:
+                    self._token_failures[address] = time.monotonic()
+                    self._tokens_checked = False
+                    log.warning("token %s metadata not read: %s", address, error)
+                    continue
+            else:
+                if address in self._token_failures:
+                    self._tokens_checked = False  # its retry time will come
+                continue
+            await self._in_writer(
+                self.writer.record_token, address, meta.decimals, meta.symbol, meta.name
+            )
 
     async def _merge(self, report: SyncReport, later: SyncReport) -> SyncReport:
         later.events += report.events

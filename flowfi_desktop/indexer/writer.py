@@ -400,6 +400,38 @@ class IndexWriter:
             raise
         return PageOutcome.of(plan)
 
+    # ------------------------------------------------------------------ token metadata
+
+    def missing_tokens(self) -> list[str]:
+        """Tokens of indexed streams whose decimals the ``tokens`` table does not have."""
+        rows = self.connection.execute(
+            "SELECT DISTINCT s.token_address FROM streams s JOIN contracts c "
+            "ON c.id = s.contract_ref WHERE s.contract_ref = ? AND NOT EXISTS ("
+            "SELECT 1 FROM tokens t WHERE t.network_id = c.network_id "
+            "AND t.address = s.token_address AND t.decimals IS NOT NULL) "
+            "ORDER BY s.token_address",
+            (self.contract_ref,),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def record_token(self, address: str, decimals: int, symbol: str, name: str) -> None:
+        """Records a token's metadata for this contract's network (they never change)."""
+        connection = self.connection
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.execute(
+                "INSERT INTO tokens (network_id, address, symbol, name, decimals, fetched_at) "
+                "SELECT network_id, ?, ?, ?, ?, ? FROM contracts WHERE id = ? "
+                "ON CONFLICT (network_id, address) DO UPDATE SET symbol = excluded.symbol, "
+                "name = excluded.name, decimals = excluded.decimals, "
+                "fetched_at = excluded.fetched_at",
+                (address, symbol, name, decimals, int(time.time()), self.contract_ref),
+            )
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
     # ------------------------------------------------------------------ gaps
 
     def record_gap_and_rebuild(

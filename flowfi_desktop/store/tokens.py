@@ -50,3 +50,23 @@ def put_token(store: Store, network: str, passphrase: str, info: TokenInfo) -> N
             session.add(row)
         row.symbol, row.name, row.decimals = info.symbol, info.name, info.decimals
         row.fetched_at = int(time.time())
+
+
+def known_tokens(store: Store, network: str) -> dict[str, TokenInfo]:
+    """Every token of ``network`` whose metadata is recorded, by address (for the GUI: the
+    indexer fills it for the token of every indexed stream)."""
+    with store.session() as session:
+        rows = session.scalars(
+            select(Token)
+            .join(Network, Network.id == Token.network_id)
+            .where(Network.name == network)
+        ).all()
+        return {r.address: TokenInfo(r.address, r.symbol, r.name, r.decimals) for r in rows}
+
+
+def token_decimals(store: Store, network: str) -> dict[str, int]:
+    """``{token address: decimals}`` for the tokens of ``network`` whose decimals are known.
+    A token missing here is not known yet: show its amounts in base units, never guess."""
+    return {
+        a: t.decimals for a, t in known_tokens(store, network).items() if t.decimals is not None
+    }
