@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
         file.addAction("Export events as CSV…", self.export_events)
         file.addSeparator()
         settings = file.addAction("Settings…", self.open_settings)
-        settings.setShortcut(QKeySequence.StandardKey.Preferences)
+        settings.setShortcut("Ctrl+,")  # StandardKey.Preferences is empty on some desktops
         file.addSeparator()
         quit_action = file.addAction("Quit", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
