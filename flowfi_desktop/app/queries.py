@@ -233,16 +233,30 @@ class IndexReader:
             return self.ids(contract_ref, query)
         from flowfi_desktop.app.dashboard import claimable
 
+        # One reused row and int keys (claimable << 64 | id): tens of thousands of rows
+        # allocate no objects the cyclic GC tracks (its full passes would hold the GIL, and
+        # so the GUI thread, while this runs in a worker).
         where, params = query.where(contract_ref)
-        rows = [
-            StreamRow.from_sql(r)
-            for r in self.connection.execute(
-                f"SELECT {_COLUMNS} FROM streams WHERE {where}",  # noqa: S608 - constants only
-                params,
-            )
-        ]
-        rows.sort(key=lambda s: (claimable(s, now), s.stream_id), reverse=query.descending)
-        return [s.stream_id for s in rows]
+        probe = StreamRow(
+            0, "", "", "", 0, 0, 0, 0, 0, False, False, None, "", 0, 0, 0, None, None, 0
+        )
+        keys: list[int] = []
+        for r in self.connection.execute(
+            "SELECT stream_id, rate_per_second, deposited_amount, withdrawn_amount, "  # noqa: S608
+            f"last_update_time, is_active, paused, paused_at FROM streams WHERE {where}",
+            params,
+        ):
+            probe.rate_per_second = decode_i128(r[1])
+            probe.deposited_amount = decode_i128(r[2])
+            probe.withdrawn_amount = decode_i128(r[3])
+            probe.last_update_time = r[4]
+            probe.is_active = bool(r[5])
+            probe.paused = bool(r[6])
+            probe.paused_at = r[7]
+            keys.append(claimable(probe, now) << 64 | r[0])
+        keys.sort(reverse=query.descending)
+        mask = (1 << 64) - 1
+        return [k & mask for k in keys]
 
     def page(
         self, contract_ref: int, query: StreamQuery, offset: int, limit: int
