@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from flowfi_desktop.store.models import Contract, Network, StreamEvent
 from flowfi_desktop.store.models import Stream as StreamRow
 
 INDEX_FILE = "index.sqlite3"
+PAGE_LIMIT_ENV = "FLOWFI_SYNC_PAGE_LIMIT"  # getEvents page size of `sync` (default 10,000)
 
 
 def index_path(data_dir: Path) -> Path:
@@ -88,6 +90,9 @@ async def sync(
     keeps) does it read stream entries with getLedgerEntries. ``indexer_ready`` receives the
     running ``Indexer`` (e.g. to call ``nudge()`` after sending a transaction)."""
     store, ref = _open(target)
+    if config is None and os.environ.get(PAGE_LIMIT_ENV):
+        # A knob for tests (many commit points in a small history) and diagnostics.
+        config = SyncConfig(page_limit=max(1, min(int(os.environ[PAGE_LIMIT_ENV]), 10_000)))
     client = None
     if rpc is None:
         rpc = client = indexer_rpc(target.rpc_url)
