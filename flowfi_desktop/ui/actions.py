@@ -81,11 +81,11 @@ class ActionDialog(QDialog):
         self.reviewer, self.executor, self.lookup, self.clock = reviewer, executor, lookup, clock
         self.can_sign = can_sign
         self.setWindowTitle(TITLES[kind] + (f" #{stream.stream_id}" if stream else ""))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)  # a 56-character address fits in the recipient field
         self.pages = QStackedWidget(self)
         self.form_page = QWidget(self)
         self.form = QFormLayout(self.form_page)
-        self.preview = label("", "muted", self.form_page)
+        self.preview = label("", None, self.form_page)  # what will happen: full contrast
         self.preview.setWordWrap(True)
         self.error = label("", "error", self)
         self.error.setWordWrap(True)

@@ -13,7 +13,8 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from flowfi_desktop.app.chart_data import ChartSeries, accrued_now, build_series
@@ -44,7 +45,6 @@ class StreamChart(QWidget):
     ) -> None:
         super().__init__(parent)
         self.clock = clock
-        colors = current_colors()
         pg.setConfigOptions(antialias=True)
         self.plot = pg.PlotWidget(self, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.plot.setBackground(None)
@@ -52,32 +52,21 @@ class StreamChart(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setClipToView(True)
         self.plot.setDownsampling(auto=True, mode="peak")
-        self.plot.addLegend(offset=(-8, 8), colCount=3)
-        self.accrued = self.plot.plot(name="Accrued", pen=pg.mkPen(colors.accrued, width=2.5))
-        self.projection = self.plot.plot(
-            name="Projected",
-            pen=pg.mkPen(colors.accrued, width=1.5, style=Qt.PenStyle.DashLine),
-        )
-        self.withdrawn = self.plot.plot(name="Withdrawn", pen=pg.mkPen(colors.withdrawn, width=2))
+        # Top left: the accrued line rises to the right, so that corner stays clear of it.
+        self.legend = self.plot.addLegend(offset=(8, 8), colCount=3)
+        self.accrued = self.plot.plot(name="Accrued")
+        self.projection = self.plot.plot(name="Projected")
+        self.withdrawn = self.plot.plot(name="Withdrawn")
         self.markers: dict[str, pg.ScatterPlotItem] = {}
         for kind, (symbol, label) in _SYMBOLS.items():
-            item = pg.ScatterPlotItem(
-                symbol=symbol,
-                size=11,
-                brush=pg.mkBrush(colors.now_line),
-                pen=pg.mkPen(None),
-                name=label,
-            )
+            item = pg.ScatterPlotItem(symbol=symbol, size=11, pen=pg.mkPen(None), name=label)
             self.plot.addItem(item)
             self.markers[kind] = item
         self.now_line = pg.InfiniteLine(
-            angle=90,
-            movable=False,
-            pen=pg.mkPen(colors.now_line, width=1, style=Qt.PenStyle.DotLine),
-            label="now",
-            labelOpts={"position": 0.95, "color": colors.now_line},
+            angle=90, movable=False, label="now", labelOpts={"position": 0.95}
         )
         self.plot.addItem(self.now_line)
+        self.restyle()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -91,6 +80,29 @@ class StreamChart(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
+
+    def restyle(self) -> None:
+        """Pens, brushes and text in the current theme's colours (at start and on a switch)."""
+        colors = current_colors()
+        self.accrued.setPen(pg.mkPen(colors.accrued, width=2.5))
+        self.projection.setPen(pg.mkPen(colors.accrued, width=1.5, style=Qt.PenStyle.DashLine))
+        self.withdrawn.setPen(pg.mkPen(colors.withdrawn, width=2))
+        for item in self.markers.values():
+            item.setBrush(pg.mkBrush(colors.now_line))
+        self.now_line.setPen(pg.mkPen(colors.now_line, width=1, style=Qt.PenStyle.DotLine))
+        self.now_line.label.setColor(colors.now_line)
+        text = self.palette().color(QPalette.ColorRole.WindowText)
+        base = self.palette().color(QPalette.ColorRole.Base)
+        base.setAlpha(220)
+        self.legend.setBrush(pg.mkBrush(base))
+        self.legend.setLabelTextColor(text)
+        for axis in ("left", "bottom"):
+            self.plot.getAxis(axis).setTextPen(pg.mkPen(text))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:  # the theme changed
+            self.restyle()
+        super().changeEvent(event)
 
     def show_stream(self, stream: StreamRow, events: list[EventRow], decimals: int | None) -> None:
         now = int(self.clock())

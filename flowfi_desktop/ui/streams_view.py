@@ -70,7 +70,7 @@ class StreamsView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((60, 170, 70, 110, 110, 70, 100, 120, 120, 130, 130)):
+        for column, width in enumerate((60, 205, 85, 100, 100, 70, 100, 130, 120, 130, 130)):
             self.table.setColumnWidth(column, width)
         self.table.doubleClicked.connect(self._activated)
         self.table.activated.connect(self._activated)

@@ -121,10 +121,10 @@ def apply_theme(app: QApplication, mode: str) -> Colors:
     if mode not in THEMES:
         mode = "system"
     dark = resolve(mode)
+    _current = DARK if dark else LIGHT  # before the palette: its change events restyle charts
     app.setStyle("Fusion")
     app.setPalette(_palette(dark))
     app.setStyleSheet(stylesheet())
-    _current = DARK if dark else LIGHT
     app.setProperty("flowfi_theme", mode)
     return _current
 

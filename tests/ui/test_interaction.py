@@ -278,12 +278,16 @@ def test_theme_switching_from_settings_changes_the_palette(  # type: ignore[no-u
 
     async def scenario() -> tuple[int, int, str, str]:
         await _open(window)
+        chart = window.detail.chart
         await choose("dark")
         dark = _lightness(qapp)
         dark_text = qapp.palette().windowText().color().name()
+        assert chart.accrued.opts["pen"].color().name() == theme.DARK.accrued  # restyled
+        assert chart.plot.getAxis("left").textPen().color().name() == dark_text
         await choose("light")
         light = _lightness(qapp)
         light_text = qapp.palette().windowText().color().name()
+        assert chart.accrued.opts["pen"].color().name() == theme.LIGHT.accrued
         await window.shutdown()
         return dark, light, dark_text, light_text
 
