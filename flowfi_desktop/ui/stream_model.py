@@ -57,6 +57,15 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 CLAIMABLE = [k for k, _ in COLUMNS].index("claimable")
 ROLE_STREAM = Qt.ItemDataRole.UserRole + 1
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_STREAM = int(ROLE_STREAM)
+_HANDLED = frozenset({_DISPLAY, _TOOLTIP, _ALIGNMENT, _FOREGROUND, _STREAM})
+_NUMERIC = frozenset({"id", "rate", "deposited", "withdrawn", "claimable"})
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 
 def fmt_time(t: int) -> str:
@@ -273,28 +282,21 @@ class StreamTableModel(QAbstractTableModel):
         )
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        if role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-            Qt.ItemDataRole.TextAlignmentRole,
-            Qt.ItemDataRole.ForegroundRole,
-            ROLE_STREAM,
-        ):
+        # Called for every role of every visible cell on each repaint: plain int comparisons
+        # (a PySide enum operation costs microseconds, thousands of times a repaint).
+        role = int(role)
+        if role not in _HANDLED or not index.isValid():
             return None
         s = self.stream_at(index.row())
         if s is None:
             return None
-        if role == ROLE_STREAM:
+        if role == _STREAM:
             return s
         key = COLUMNS[index.column()][0]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            numeric = key in ("id", "rate", "deposited", "withdrawn", "claimable")
-            align = Qt.AlignmentFlag.AlignRight if numeric else Qt.AlignmentFlag.AlignLeft
-            return int(align | Qt.AlignmentFlag.AlignVCenter)
+        if role == _ALIGNMENT:
+            return _RIGHT if key in _NUMERIC else _LEFT
         now = int(self.clock())
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _FOREGROUND:
             if key == "status":
                 colors = current_colors()
                 state = derive(s, now).key
@@ -306,7 +308,7 @@ class StreamTableModel(QAbstractTableModel):
                 }.get(state, colors.muted)
                 return QColor(color)
             return None
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             if key in ("sender", "recipient", "token"):
                 return {"sender": s.sender, "recipient": s.recipient, "token": s.token_address}[key]
             if key == "status":
