@@ -583,7 +583,7 @@ class MainWindow(QMainWindow):
             else:
                 wallet.watch(name, str(v["address"]))
         except FlowFiError as error:
-            QMessageBox.warning(self, "Account not added", str(error))
+            await self._tell(QMessageBox.Icon.Warning, "Account not added", str(error))
             return None
         if phrase is not None:
             backup = BackupDialog(phrase, self)
@@ -591,8 +591,8 @@ class MainWindow(QMainWindow):
             phrase = None
             await run_dialog(backup)
             if not backup.confirmed:
-                QMessageBox.warning(
-                    self,
+                await self._tell(
+                    QMessageBox.Icon.Warning,
                     "Backup not confirmed",
                     "The recovery phrase was not confirmed. You can still back up the "
                     "account's secret key from Accounts → Back up secret key.",
@@ -603,10 +603,18 @@ class MainWindow(QMainWindow):
         self.session.switch_account(name)
         return name
 
+    async def _tell(self, icon: QMessageBox.Icon, title: str, text: str) -> None:
+        """A message awaited without ``exec()`` (no nested event loop inside a coroutine)."""
+        box = QMessageBox(icon, title, text, parent=self)
+        self.last_message = box
+        await run_dialog(box)
+
     async def backup_account(self) -> None:
         entry = self.session.account
         if entry is None or entry.watch_only:
-            QMessageBox.information(self, "Back up", "This account has no key to back up.")
+            await self._tell(
+                QMessageBox.Icon.Information, "Back up", "This account has no key to back up."
+            )
             return
         unlocked = await self.ensure_unlocked()
         if unlocked is None:
@@ -648,7 +656,7 @@ class MainWindow(QMainWindow):
                 wallet_actions.remove_account, self.session.wallet, entry.name, password
             )
         except FlowFiError as error:
-            QMessageBox.warning(self, "Not removed", str(error))
+            await self._tell(QMessageBox.Icon.Warning, "Not removed", str(error))
             return
         self.unlocked = None
         self.session.set_lock(True)

@@ -37,6 +37,7 @@ from flowfi_desktop.ui.receive import qr_image, qr_modules
 from flowfi_desktop.ui.settings_dialog import SettingsDialog
 from flowfi_desktop.ui.stream_model import COLUMNS, PAGE_SIZE, StreamTableModel
 from flowfi_desktop.ui.sync_status import SyncStatusBar
+from flowfi_desktop.ui.tasks import spawn
 from tests.conftest import REPO_ROOT
 from tests.ui.data import ME, NATIVE, NOW, OTHER, TOKEN, demo_data_dir
 from tests.ui.helpers import settle, until
@@ -610,6 +611,13 @@ def test_watch_only_accounts_offer_no_signing_actions(tmp_path: Path, qtbot, run
         assert not window.dialogs
         assert "watch-only" in window.last_refusal.text()
         window.last_refusal.close()
+        # Backing up says there is no key, in a message awaited without a nested event loop.
+        task = spawn(window.backup_account())
+        await until(lambda: getattr(window, "last_message", None) is not None)
+        await until(window.last_message.isVisible)
+        assert "no key" in window.last_message.text()
+        window.last_message.accept()
+        await task
 
         # An account with a key: the same stream's actions are offered (after the switch).
         await asyncio.to_thread(
