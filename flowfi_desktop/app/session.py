@@ -3,8 +3,8 @@
 - the current network (from the wallet core's settings) and account (GUI preference);
 - the index (``<data dir>/index.sqlite3``), opened off the GUI thread; reads through a read-only
   ``IndexReader``;
-- the indexer's follow loop for the network's contract, on the one asyncio loop, with small pages
-  so a page's decode-and-commit never holds the loop for long;
+- the indexer's follow loop for the network's contract, on the one asyncio loop (its SQLite work
+  on the indexer's writer thread), with small pages;
 - the dashboard and the notification rules, computed from the index.
 
 Everything it announces goes through ``events`` (an ``EventHub``), which the GUI's bridge turns
@@ -48,8 +48,9 @@ from flowfi_desktop.store.db import Store, open_store
 log = logging.getLogger(__name__)
 
 INDEX_FILE = "index.sqlite3"
-# Events per getEvents page when following from the GUI: a page is decoded and committed on the
-# loop thread, and 500 events take a few milliseconds (the 50 ms stall budget holds).
+# Events per getEvents page when following from the GUI. The indexer commits on its writer thread
+# and slices its Python, but the RPC client parses each answer in one piece on the loop, and every
+# page's StreamsChanged is refreshed on the loop: small pages keep both short.
 GUI_PAGE_LIMIT = 500
 
 
