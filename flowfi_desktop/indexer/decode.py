@@ -16,6 +16,7 @@ Values: u32/u64/i128 as ``int``; Address as its strkey (``G...``, ``C...``, ``M.
 from __future__ import annotations
 
 import binascii
+import re
 import struct
 from dataclasses import dataclass
 from functools import partial
@@ -246,63 +247,65 @@ _MAP_HEADERS: Final = {
     name: _U32.pack(SCV_MAP) + _U32.pack(1) + _U32.pack(len(shape))
     for name, shape in EVENT_SHAPES.items()
 }
-_T_I128 = struct.Struct(">IqQ")
-_T_U64 = struct.Struct(">IQ")
-_T_U32 = struct.Struct(">II")
-_T_ADDRESS = struct.Struct(">III")
+
+
+def _known_pattern(name: str) -> re.Pattern[bytes]:
+    """The whole data map of ``name`` as the host writes it, as one regular expression: the
+    header, each key's bytes and type tag are literal; each value is a group (an address is two
+    alternative groups: account or contract). One C-level match checks the layout and cuts the
+    values out, instead of a Python step per key."""
+    parts = [re.escape(_MAP_HEADERS[name])]
+    for _key, key_xdr, tag, _json_key in _TEMPLATES[name]:
+        parts.append(re.escape(key_xdr))
+        if tag is I128:
+            parts.append(re.escape(_U32.pack(SCV_I128)) + b"(.{16})")
+        elif tag is U64:
+            parts.append(re.escape(_U32.pack(SCV_U64)) + b"(.{8})")
+        elif tag is U32:
+            parts.append(re.escape(_U32.pack(SCV_U32)) + b"(.{4})")
+        else:  # Address: account (type 0, ed25519 key type 0) or contract (type 1)
+            parts.append(
+                re.escape(_U32.pack(SCV_ADDRESS))
+                + b"(?:"
+                + re.escape(_U32.pack(0) + _U32.pack(0))
+                + b"(.{32})|"
+                + re.escape(_U32.pack(1))
+                + b"(.{32}))"
+            )
+    return re.compile(b"".join(parts), re.DOTALL)
+
+
+_KNOWN_MATCH: Final = {name: _known_pattern(name).fullmatch for name in EVENT_SHAPES}
 
 
 def _read_known_map(buf: bytes, name: str) -> tuple[dict[str, Any], str] | None:
     """The data map of event ``name`` laid out exactly as the contract writes it, with its JSON
     text (as ``fields_json_text`` makes it), or None (then the general reader decides)."""
-    if not buf.startswith(_MAP_HEADERS[name]):
+    match = _KNOWN_MATCH[name](buf)
+    if match is None:
         return None
+    groups = match.groups()
     values: dict[str, Any] = {}
     parts: list[str] = []
-    pos = 12
-    try:
-        for key, key_xdr, tag, json_key in _TEMPLATES[name]:
-            if not buf.startswith(key_xdr, pos):
-                return None
-            pos += len(key_xdr)
-            if tag is I128:
-                kind, hi, lo = _T_I128.unpack_from(buf, pos)
-                if kind != SCV_I128:
-                    return None
-                value = values[key] = (hi << 64) | lo
-                parts.append(f'{json_key}"{value}"')
-                pos += 20
-            elif tag is ADDRESS:
-                kind, addr_kind, key_type = _T_ADDRESS.unpack_from(buf, pos)
-                if kind != SCV_ADDRESS:
-                    return None
-                if addr_kind == 0 and key_type == 0:
-                    text = values[key] = address_from_raw(0, buf[pos + 12 : pos + 44])
-                    pos += 44
-                elif addr_kind == 1:
-                    text = values[key] = address_from_raw(1, buf[pos + 8 : pos + 40])
-                    pos += 40
-                else:
-                    return None
-                parts.append(f'{json_key}"{text}"')
-            elif tag is U64:
-                kind, value = _T_U64.unpack_from(buf, pos)
-                if kind != SCV_U64:
-                    return None
-                values[key] = value
-                parts.append(f"{json_key}{value}")
-                pos += 12
-            else:
-                kind, value = _T_U32.unpack_from(buf, pos)
-                if kind != SCV_U32:
-                    return None
-                values[key] = value
-                parts.append(f"{json_key}{value}")
-                pos += 8
-    except struct.error:
-        return None
-    if pos != len(buf):
-        return None
+    i = 0
+    for key, _key_xdr, tag, json_key in _TEMPLATES[name]:
+        if tag is ADDRESS:
+            account = groups[i]
+            text = values[key] = (
+                address_from_raw(0, account)
+                if account is not None
+                else address_from_raw(1, groups[i + 1])
+            )
+            parts.append(f'{json_key}"{text}"')
+            i += 2
+        elif tag is I128:
+            value = values[key] = int.from_bytes(groups[i], "big", signed=True)
+            parts.append(f'{json_key}"{value}"')
+            i += 1
+        else:
+            value = values[key] = int.from_bytes(groups[i], "big")
+            parts.append(f"{json_key}{value}")
+            i += 1
     return values, "{" + ",".join(parts) + "}"
 
 
