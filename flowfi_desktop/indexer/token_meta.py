@@ -10,9 +10,13 @@ be read is tried again on a later run.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from stellar_sdk import Asset
 
 if TYPE_CHECKING:
     from flowfi_desktop.chain.soroban import Soroban
@@ -28,11 +32,15 @@ class TokenMeta:
 TokenReader = Callable[[str], Awaitable[TokenMeta]]
 
 
-def native_meta(passphrase: str) -> tuple[str, TokenMeta]:
-    """The native token's contract id on this network and its fixed metadata."""
-    from flowfi_desktop.tokens import NATIVE_DECIMALS, native_contract_id
+NATIVE = TokenMeta(7, "XLM", "native")  # as flowfi_desktop.tokens.token_info has it
 
-    return native_contract_id(passphrase), TokenMeta(NATIVE_DECIMALS, "XLM", "native")
+
+@functools.cache
+def native_meta(passphrase: str) -> tuple[str, TokenMeta]:
+    """The native token's contract id on this network and its fixed metadata (stellar-sdk's
+    Asset directly: importing the wallet core's token module on the loop took tens of ms)."""
+    address: str = Asset.native().contract_id(passphrase)
+    return address, NATIVE
 
 
 class SorobanTokenReader:
@@ -45,16 +53,22 @@ class SorobanTokenReader:
         self._soroban: Soroban | None = None
 
     async def __call__(self, address: str) -> TokenMeta:
-        # Imported here: the wallet core's transaction code is only needed for other tokens.
-        from flowfi_desktop.chain.soroban import Soroban
-        from flowfi_desktop.networks import Network
+        if self._soroban is None:
+            # Off the loop: importing the wallet core's transaction code and making an HTTP
+            # client (it loads the CA store) took 70-120 ms.
+            self._soroban = await asyncio.to_thread(self._make)
         from flowfi_desktop.tokens import token_info
 
-        if self._soroban is None:
-            network = Network(self.network, self.rpc_url, self.passphrase)
-            self._soroban = Soroban(network, timeout=self.timeout, attempts=2)
         info = await token_info(self._soroban, address, None)
         return TokenMeta(info.decimals, info.symbol, info.name)
+
+    def _make(self) -> Soroban:
+        from flowfi_desktop.chain.soroban import Soroban
+        from flowfi_desktop.networks import Network
+        from flowfi_desktop.tokens import token_info  # noqa: F401 - imported here, off the loop
+
+        network = Network(self.network, self.rpc_url, self.passphrase)
+        return Soroban(network, timeout=self.timeout, attempts=2)
 
     async def close(self) -> None:
         if self._soroban is not None:
