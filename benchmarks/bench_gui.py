@@ -82,10 +82,12 @@ def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
         await session.open_index()
         window.reload()
         window.show()
-        # The lists read their ids in a worker thread: wait for them (and never run Qt's
-        # event loop re-entrantly while a task of ours is pending).
+        # The lists read their ids in a worker thread: wait for them, and for every task the
+        # window spawned (processEvents() below must not run a pending task's step inside
+        # this one: asyncio refuses, and that task would never resume).
         await _settle(window.streams.model)
         await _settle(window.dashboard.glance_model)
+        await _quiesce()
         window.repaint()
         QApplication.processEvents()
         out["interactive_s"] = time.perf_counter() - started
@@ -100,6 +102,7 @@ def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
                 ticks.append(time.perf_counter() - t0)
             window.show_page("all")
             await _settle(window.streams.model)
+            await _quiesce()
             QApplication.processEvents()
             import cProfile
             import pstats
@@ -236,6 +239,16 @@ async def _filter_stalls(window: Any) -> dict[str, float]:
         "filter_max_stall_ms": worst[-1] * 1000,
         "filter_median_stall_ms": statistics.median(worst) * 1000,
     }
+
+
+async def _quiesce() -> None:
+    """Until no task spawned by the window is pending."""
+    import asyncio
+
+    from flowfi_desktop.ui import tasks
+
+    while tasks.running():
+        await asyncio.wait(tasks.running())
 
 
 async def _settle(model: Any) -> None:

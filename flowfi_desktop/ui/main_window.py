@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self.wallet_ops = self._new_actions()
         self.dialogs: list[QWidget] = []  # open non-modal dialogs (kept alive)
         self.token_learner: TokenLearner | None = None
+        self.shut_down = False
 
         # --- toolbar
         bar = QToolBar("Main", self)
@@ -308,6 +309,9 @@ class MainWindow(QMainWindow):
         """Stops background work: spawned refreshes, the indexer, RPC clients, the index."""
         from flowfi_desktop.ui import tasks
 
+        # Changes the bridge still delivers (rate-limited, posted) must not start refreshes on
+        # a loop that is about to stop.
+        self.shut_down = True
         current = asyncio.current_task()
         for task in tasks.running():
             if task is not current:
@@ -427,6 +431,8 @@ class MainWindow(QMainWindow):
         return ""
 
     def on_streams_changed(self, changed: frozenset[int]) -> None:
+        if self.shut_down:
+            return
         s = self.session
         spawn(self.streams.refresh_async(), name="refresh-streams")
         spawn(self.dashboard.glance_model.refresh_async(), name="refresh-glance")
