@@ -96,6 +96,8 @@ class StreamChart(QWidget):
         base.setAlpha(220)
         self.legend.setBrush(pg.mkBrush(base))
         self.legend.setLabelTextColor(text)
+        for _sample, item_label in self.legend.items:
+            item_label.setText(item_label.text)  # setLabelTextColor alone does not re-render
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setTextPen(pg.mkPen(text))
 
