@@ -74,6 +74,7 @@ from flowfi_desktop.store.db import Store
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+WAKE_CHECK = 0.5  # seconds: see Indexer._in_writer
 TOKEN_RETRY = 600.0  # seconds before asking again about a token whose metadata failed
 INVALID_REQUEST = -32600  # stellar-rpc: e.g. "startLedger must be within the ledger range"
 
@@ -165,9 +166,23 @@ class Indexer:
         """Runs ``fn`` on the writer thread; the caller resumes on the loop."""
         if self._db is None:
             raise RuntimeError("the indexer is closed")
-        return await asyncio.get_running_loop().run_in_executor(
-            self._db, functools.partial(fn, *args, **kwargs)
-        )
+        job = self._db.submit(functools.partial(fn, *args, **kwargs))
+        waiter = asyncio.wrap_future(job)
+        try:
+            while True:
+                # The thread wakes the loop through call_soon_threadsafe. Under qasync a GUI
+                # sync hung (rarely, every thread idle) as if such a wake-up was lost; looking
+                # at the job itself now and then makes that a delay, never a hang.
+                done, _ = await asyncio.wait({waiter}, timeout=WAKE_CHECK)
+                if done:
+                    return waiter.result()
+                if job.done():
+                    log.warning("the writer thread finished but the loop was not woken")
+                    waiter.cancel()
+                    return job.result()
+        except asyncio.CancelledError:
+            waiter.cancel()  # the job itself runs to its end (a transaction is atomic anyway)
+            raise
 
     @property
     def status(self) -> SyncStatus:
