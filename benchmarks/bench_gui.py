@@ -263,16 +263,21 @@ async def _settle(model: Any) -> None:
 
 
 def _run_child(kind: str, data_dir: Path) -> dict[str, float]:
+    """Measures ``kind`` in a new process on ``data_dir``, a throwaway copy it then deletes
+    (copies of a 100,000-stream index are ~100 MB each; they used to pile up in /tmp)."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_gui", "--child", kind, str(data_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=600,
-        check=True,
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_gui", "--child", kind, str(data_dir)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=600,
+            check=True,
+        )
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
