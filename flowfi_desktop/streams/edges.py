@@ -121,6 +121,7 @@ async def probe_payout(
             "payout probe for %s of stream %s failed: %s", call.function, stream_id, probe.error
         )
         return None
+    log.info("%s of stream %s widened for a payout: %s", call.function, stream_id, reason)
     return Widening(
         recipient,
         token,
