@@ -24,7 +24,7 @@ from flowfi_desktop.indexer.page import PageDataError, RawEvent
 from flowfi_desktop.indexer.state import StreamApplier, StreamState
 from flowfi_desktop.store.i128 import encode_i128
 
-SLICE = 2_000  # events per slice of Python work on the loop (~5-10 ms)
+SLICE = 1_000  # events per slice of Python work on the loop (~2-5 ms quiet)
 # Streams kept in memory between pages (~0.5 kB each); beyond it the cache is rebuilt per page
 # from the streams the page touches.
 CACHE_MAX = 100_000
