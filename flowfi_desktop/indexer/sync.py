@@ -170,9 +170,11 @@ class Indexer:
         waiter = asyncio.wrap_future(job)
         try:
             while True:
-                # The thread wakes the loop through call_soon_threadsafe. Under qasync a GUI
-                # sync hung (rarely, every thread idle) as if such a wake-up was lost; looking
-                # at the job itself now and then makes that a delay, never a hang.
+                # The thread wakes the loop through call_soon_threadsafe (under qasync: a Qt
+                # signal from this thread). A GUI benchmark sync once hung with every thread
+                # idle (most likely the scenario's own task problem fixed in bench_gui 3d01898,
+                # not a lost wake-up); looking at the job now and then is cheap insurance that
+                # a lost wake-up would be a 0.5 s delay, never a hang.
                 done, _ = await asyncio.wait({waiter}, timeout=WAKE_CHECK)
                 if done:
                     return waiter.result()
