@@ -33,7 +33,7 @@ from flowfi_desktop.app.events import (
 from flowfi_desktop.app.notices import NoticeRules
 from flowfi_desktop.app.preferences import Preferences
 from flowfi_desktop.app.queries import IndexReader, StreamRow
-from flowfi_desktop.app.tokenbook import TokenBook
+from flowfi_desktop.app.tokenbook import TokenBook, learn_from_index
 from flowfi_desktop.indexer import notify
 from flowfi_desktop.indexer.rpc_port import indexer_rpc
 from flowfi_desktop.indexer.sync import Indexer, SyncConfig
@@ -182,15 +182,8 @@ class AppSession:
         self._baseline_rules()
 
     def _load_token_metadata(self) -> None:
-        if self.reader is None:
-            return
-        rows = self.reader.connection.execute(
-            "SELECT t.address, t.symbol, t.decimals FROM tokens t JOIN networks n "
-            "ON n.id = t.network_id WHERE n.name = ? AND t.decimals IS NOT NULL",
-            (self.network.name,),
-        ).fetchall()
-        for address, symbol, decimals in rows:
-            self.tokens.learn(address, symbol or address[:4], int(decimals))
+        if self.reader is not None:
+            learn_from_index(self.tokens, self.reader.connection, self.network.name)
 
     def dashboard(self) -> Dashboard:
         if self.reader is None or self.contract_ref is None:

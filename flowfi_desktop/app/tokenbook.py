@@ -85,6 +85,22 @@ class TokenBook:
         return f"{sign}{whole:,}.{digits}"
 
 
+def learn_from_index(book: TokenBook, connection: sqlite3.Connection, network: str) -> list[str]:
+    """Teaches ``book`` the tokens of ``network`` in the index's ``tokens`` table that it does
+    not know yet; returns their addresses."""
+    learned = []
+    rows = connection.execute(
+        "SELECT t.address, t.symbol, t.decimals FROM tokens t JOIN networks n "
+        "ON n.id = t.network_id WHERE n.name = ? AND t.decimals IS NOT NULL",
+        (network,),
+    ).fetchall()
+    for address, symbol, decimals in rows:
+        if book.meta(address).decimals is None:
+            book.learn(address, symbol or short(address), int(decimals))
+            learned.append(address)
+    return learned
+
+
 class TokenLearner:
     """Fills a ``TokenBook`` with the decimals and symbols of the tokens the account's streams
     use: first from the index's ``tokens`` table (the indexer's metadata), then through
@@ -103,17 +119,7 @@ class TokenLearner:
 
     def from_index(self, connection: sqlite3.Connection) -> list[str]:
         """Learns what the index's tokens table knows (a few rows); returns what was new."""
-        learned = []
-        rows = connection.execute(
-            "SELECT t.address, t.symbol, t.decimals FROM tokens t JOIN networks n "
-            "ON n.id = t.network_id WHERE n.name = ? AND t.decimals IS NOT NULL",
-            (self.network,),
-        ).fetchall()
-        for address, symbol, decimals in rows:
-            if self.book.meta(address).decimals is None:
-                self.book.learn(address, symbol or short(address), int(decimals))
-                learned.append(address)
-        return learned
+        return learn_from_index(self.book, connection, self.network)
 
     async def learn(self, addresses: Iterable[str]) -> list[str]:
         """Looks up each of ``addresses`` the book does not know yet; returns those learned."""
