@@ -27,6 +27,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from flowfi_desktop.store.i128 import register_functions
 
@@ -70,11 +71,32 @@ def make_engine(path: Path) -> Engine:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Runs the migrations up to ``revision`` (default: the newest)."""
+    """Runs the migrations up to ``revision`` (default: the newest) in one transaction.
+
+    pysqlite opens transactions only before DML, so DDL would commit statement by statement: a
+    migration cut short (kill -9, a full disk) left some tables created and the version not
+    recorded, and the next open failed on "table already exists". On a connection of its own,
+    with the driver's transaction handling off, an explicit BEGIN covers the whole upgrade:
+    SQLite's DDL is transactional, so it lands entirely or not at all.
+    """
+    migrating = create_engine(engine.url, poolclass=NullPool)
+
+    @event.listens_for(migrating, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        apply_pragmas(dbapi_connection)
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(migrating, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    try:
+        with migrating.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    finally:
+        migrating.dispose()
 
 
 def current_revision(engine: Engine) -> str | None:
