@@ -17,13 +17,14 @@ of situation is announced as a ``SyncStatus``.
 ``follow`` repeats ``sync_once`` about once a ledger, and every second for a while after
 ``nudge()`` (call it when the user has just submitted a transaction).
 
-Threads: the loop only does the HTTP and the JSON of the RPC client. Every SQLite call runs on
-the indexer's own *writer thread* (a one-thread executor that owns the writer connection, so
-the connection is only ever used from one thread and page commits are serialized in order);
-reading a page's events and decoding their XDR runs on a worker thread. Both are mostly Python
-(which gives the GIL back to the loop every few milliseconds) or SQLite (which releases it), so
-the loop — the GUI's, under qasync — is never held for a whole page. Results come back to the
-loop, and notifications are emitted there, never from a worker thread.
+Threads: every SQLite call runs on the indexer's own *writer thread* (a one-thread executor
+that owns the writer connection, so the connection is only ever used from one thread and page
+commits are serialized in order); it runs SQL only, during which SQLite releases the GIL. The
+page's Python work (checking and decoding its events, planning the stream updates) stays on the
+loop in ``SLICE``-event slices with a yield between them: on a worker thread it would hold the
+GIL against the GUI thread's own Python (every repaint calls into it), which measured worse. So
+the loop — the GUI's, under qasync — is never held for a whole page. Notifications are emitted
+on the loop, never from the writer thread.
 """
 
 from __future__ import annotations
