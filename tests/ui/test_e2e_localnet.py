@@ -7,9 +7,7 @@ every balance is checked against the chain."""
 from __future__ import annotations
 
 import asyncio
-import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,26 +23,11 @@ from flowfi_desktop.ui.bridge import Bridge
 from flowfi_desktop.ui.main_window import MainWindow
 from flowfi_desktop.ui.tasks import spawn
 from tests.localnet.helpers import fee_charged, xlm_balance
+from tests.ui.helpers import until
 
 pytestmark = [pytest.mark.localnet, pytest.mark.slow]
 PASSWORD = "correct horse battery"  # a test keystore
-DEBUG = bool(os.environ.get("E2E_DEBUG"))
 POLL = 5.0  # the indexer's follow interval (SyncConfig.poll_interval)
-
-
-async def until(
-    predicate: Callable[[], object],
-    timeout: float = 10.0,  # noqa: ASYNC109 - a polling helper with its own deadline
-    why: Callable[[], str] = str,
-) -> None:
-    """Polls on the running qasync loop (as in the app, the loop runs all the time)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if DEBUG:
-            print("waiting:", why(), flush=True)
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s: {why()}")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture
