@@ -21,12 +21,14 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from flowfi_desktop.errors import NetworkError
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -170,9 +172,15 @@ class RateLimiter:
 @dataclass(frozen=True)
 class HttpReply:
     status: int
-    text: str
+    content: bytes
     headers: dict[str, str]
     url: str
+    encoding: str = "utf-8"
+
+    @property
+    def text(self) -> str:
+        """The body as text (decoded on demand: a fast reader may use ``content`` directly)."""
+        return self.content.decode(self.encoding, errors="replace")
 
 
 class HttpCaller:
@@ -289,7 +297,13 @@ class HttpCaller:
                         status=status,
                     )
                 continue
-            return HttpReply(status, response.text, dict(response.headers), str(response.url))
+            return HttpReply(
+                status,
+                response.content,
+                dict(response.headers),
+                str(response.url),
+                response.encoding or "utf-8",
+            )
         assert last is not None
         hint = "retrying later may help"
         message = f"{last} (gave up after {policy.attempts} attempts; {hint})"
@@ -392,6 +406,17 @@ class RpcClient:
 
     async def call(self, method: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Call `method` with by-name `params`; the `result` object, validated to be an object."""
+        return await self.call_decoded(method, params, None)
+
+    async def call_decoded(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None,
+        decode: Callable[[bytes, int], T | None] | None,
+    ) -> T | dict[str, Any]:
+        """``call``, but a 2xx reply's body goes to ``decode(body, request_id)`` first: a typed
+        reader for one method's answer (the indexer's getEvents). When it returns None the
+        reply is read the generic way: the matching error, or the result as plain JSON."""
         request_id = next(self._ids)
         body = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": dict(params or {})}
         shown = redact_url(self.url)
@@ -416,6 +441,10 @@ class RpcClient:
                 method=method,
                 url=shown,
             )
+        if decode is not None:
+            decoded = decode(reply.content, request_id)
+            if decoded is not None:
+                return decoded
         result = parse_jsonrpc_reply(reply.text, method=method, url=shown, request_id=request_id)
         if not isinstance(result, dict):
             raise RpcProtocolError(

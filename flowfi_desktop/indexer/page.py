@@ -1,10 +1,18 @@
-"""One getEvents answer, read from its JSON and checked before anything is written."""
+"""One getEvents answer, read from its JSON and checked before anything is written.
+
+The answer's JSON is decoded straight into typed structs by msgspec (``decode_events_reply``):
+JSON parsing and the type checks of every event run in C, which costs a third of ``json.loads``
+alone and leaves no per-event dict behind. A result that arrives already parsed (``RpcCaller``
+implementations without ``call_raw``) is converted into the same structs.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeGuard
+
+import msgspec
 
 from flowfi_desktop.indexer.decode import DecodedEvent
 from flowfi_desktop.indexer.rpc_port import RpcDataError
@@ -35,6 +43,68 @@ class EventsPage:
     oldest_ledger: int
     # ``decode_event`` of each event, when decoded ahead of the commit (off the writer thread).
     decoded: list[DecodedEvent] | None = None
+
+
+class WireEvent(msgspec.Struct, rename="camel", gc=False):
+    """One event of a getEvents result as the RPC sends it (other keys are ignored)."""
+
+    id: str
+    ledger: int
+    ledger_closed_at: str
+    contract_id: str
+    tx_hash: str
+    topic: list[str]
+    value: str
+    transaction_index: int = 0
+    operation_index: int = 0
+
+
+class WirePage(msgspec.Struct, rename="camel", gc=False):
+    """A getEvents result; ``events`` may be null or missing on an empty page."""
+
+    cursor: str
+    latest_ledger: int
+    events: list[WireEvent] | None = None
+    oldest_ledger: int = 0
+
+
+class _Reply(msgspec.Struct, gc=False):
+    result: WirePage
+    id: int | str | None = None
+
+
+_REPLY_DECODER = msgspec.json.Decoder(_Reply)
+
+
+def decode_events_reply(body: bytes, request_id: int | None) -> WirePage | None:
+    """The getEvents result of a JSON-RPC reply body, or None when the body is anything else
+    (not JSON, an error object, a result of another shape...): the caller then reads it the
+    generic way, which raises the matching error."""
+    try:
+        reply = _REPLY_DECODER.decode(body)
+    except msgspec.MsgspecError:
+        return None
+    if request_id is not None and reply.id is not None and reply.id != request_id:
+        return None
+    return reply.result
+
+
+def to_wire_page(result: Any) -> WirePage:
+    """A getEvents result already parsed from JSON, as a ``WirePage`` (or ``PageDataError``
+    saying what is wrong with it)."""
+    if isinstance(result, WirePage):
+        return result
+    if not isinstance(result, dict):
+        raise PageDataError("getEvents: the answer is not an object")
+    try:
+        return msgspec.convert(result, WirePage)
+    except msgspec.ValidationError as error:
+        text = str(error)
+        if "missing required field" in text and "$.events" not in text:
+            raise PageDataError(
+                f"getEvents: the answer has no event list or no valid cursor ({text})"
+            ) from None
+        raise PageDataError(f"getEvents: malformed answer ({text})") from None
 
 
 _CLOSE_TIMES: dict[str, int] = {}
@@ -71,71 +141,52 @@ def max_cursor(ledger: int) -> str:
 
 def parse_page(result: Any, contract_id: str, after: str | None) -> EventsPage:
     """Reads a getEvents result. ``after`` is the cursor the request started after (if any)."""
-    items, page = page_frame(result)
+    items, page = page_frame(to_wire_page(result))
     page.events = parse_events(items, contract_id, after or "")
     check_page(page, after)
     return page
 
 
-def page_frame(result: Any) -> tuple[list[Any], EventsPage]:
-    """The raw event list and the page without its events (``parse_events`` reads them, in
-    slices if need be, then ``check_page``)."""
-    if not isinstance(result, dict):
-        raise PageDataError("getEvents: the answer is not an object")
-    raw_events = result.get("events")
-    if raw_events is None:
-        raw_events = []
-    cursor = result.get("cursor")
-    latest = result.get("latestLedger")
-    oldest = result.get("oldestLedger", 0)
-    if not isinstance(raw_events, list) or not is_event_id(cursor):
+def page_frame(wire: WirePage) -> tuple[list[WireEvent], EventsPage]:
+    """The events and the page without them (``parse_events`` reads them, in slices if need
+    be, then ``check_page``)."""
+    if not is_event_id(wire.cursor):
         raise PageDataError("getEvents: the answer has no event list or no valid cursor")
-    if not isinstance(latest, int) or not isinstance(oldest, int):
-        raise PageDataError("getEvents: latestLedger/oldestLedger missing")
-    return raw_events, EventsPage([], cursor, latest, oldest)
+    return wire.events or [], EventsPage([], wire.cursor, wire.latest_ledger, wire.oldest_ledger)
 
 
-def parse_events(items: list[Any], contract_id: str, previous: str) -> list[RawEvent]:
-    """Reads and checks raw events; ``previous``: the id (or cursor) they must all follow."""
+def parse_events(items: list[WireEvent], contract_id: str, previous: str) -> list[RawEvent]:
+    """Checks events (their types are already checked) and makes them ``RawEvent``s;
+    ``previous``: the id (or cursor) they must all follow."""
     events: list[RawEvent] = []
-    try:
-        for item in items:
-            event_id = item["id"]
-            if not is_event_id(event_id) or event_id <= previous:
-                raise PageDataError(
-                    f"getEvents: event ids out of order or malformed ({event_id!r})"
-                )
-            if item["contractId"] != contract_id:
-                raise PageDataError(f"getEvents: event {event_id} of another contract")
-            ledger = item["ledger"]
-            topic = item["topic"]
-            value = item["value"]
-            tx_hash = item["txHash"]
-            if (
-                type(ledger) is not int
-                or ledger != int(event_id[:19]) >> 32
-                or type(topic) is not list
-                or len(topic) > 4
-                or type(value) is not str
-                or type(tx_hash) is not str
-            ):
-                raise PageDataError(f"getEvents: malformed event {event_id}")
-            events.append(
-                RawEvent(
-                    event_id,
-                    ledger,
-                    parse_close_time(item["ledgerClosedAt"]),
-                    tx_hash,
-                    int(item.get("transactionIndex", 0)),
-                    int(item.get("operationIndex", 0)),
-                    topic,
-                    ",".join(topic),  # TypeError (caught below) unless all are strings
-                    value,
-                )
+    append = events.append
+    for item in items:
+        event_id = item.id
+        if not is_event_id(event_id) or event_id <= previous:
+            raise PageDataError(f"getEvents: event ids out of order or malformed ({event_id!r})")
+        if item.contract_id != contract_id:
+            raise PageDataError(f"getEvents: event {event_id} of another contract")
+        topic = item.topic
+        if item.ledger != int(event_id[:19]) >> 32 or len(topic) > 4:
+            raise PageDataError(f"getEvents: malformed event {event_id}")
+        try:
+            close_time = parse_close_time(item.ledger_closed_at)
+        except ValueError as error:
+            raise PageDataError(f"getEvents: malformed event {event_id} ({error})") from None
+        append(
+            RawEvent(
+                event_id,
+                item.ledger,
+                close_time,
+                item.tx_hash,
+                item.transaction_index,
+                item.operation_index,
+                topic,
+                ",".join(topic),
+                item.value,
             )
-            previous = event_id
-    except (KeyError, TypeError, ValueError) as error:
-        raise PageDataError(f"getEvents: malformed event ({error!r})") from error
+        )
+        previous = event_id
     return events
 
 

@@ -56,9 +56,11 @@ from flowfi_desktop.indexer.page import (
     PageDataError,
     check_page,
     cursor_ledger,
+    decode_events_reply,
     max_cursor,
     page_frame,
     parse_events,
+    to_wire_page,
 )
 from flowfi_desktop.indexer.plan import CACHE_MAX, SLICE, PagePlanner, StreamCache
 from flowfi_desktop.indexer.rpc_port import RpcCaller, RpcDataError, error_code
@@ -199,12 +201,23 @@ class Indexer:
 
     # ------------------------------------------------------------------ RPC with retries
 
-    async def _call(self, method: str, params: dict[str, Any], attempts: int | None) -> Any:
+    async def _call(
+        self,
+        method: str,
+        params: dict[str, Any],
+        attempts: int | None,
+        decode: Callable[[bytes, int], Any] | None = None,
+    ) -> Any:
+        """``method``'s result, retried as configured; with ``decode``, a typed reader of the
+        reply body that the client tries first (``RpcClient.call_decoded``), when it has one."""
         delay = self.config.retry_initial
         attempt = 0
+        call_decoded = getattr(self.rpc, "call_decoded", None) if decode is not None else None
         while True:
             attempt += 1
             try:
+                if call_decoded is not None:
+                    return await call_decoded(method, params, decode)
                 return await self.rpc.call(method, params)
             except NetworkError as error:
                 if error_code(error) == INVALID_REQUEST:
@@ -381,7 +394,7 @@ class Indexer:
     async def _read_page(self, result: Any, after: str) -> EventsPage:
         """Checks and decodes a getEvents result on the loop, ``SLICE`` events at a time (a
         10,000-event page is ~25 ms of Python; a slice ~5 ms, then Qt gets its turn)."""
-        items, page = page_frame(result)
+        items, page = page_frame(to_wire_page(result))
         previous = after
         for start in range(0, len(items), SLICE):
             part = parse_events(items[start : start + SLICE], self.contract_id, previous)
@@ -514,7 +527,7 @@ class Indexer:
             else:
                 params["pagination"]["cursor"] = cursor
             try:
-                result = await self._call("getEvents", params, tries)
+                result = await self._call("getEvents", params, tries, decode_events_reply)
                 return await self._read_page(result, cursor)
             except PageDataError as error:
                 failure: NetworkError = error

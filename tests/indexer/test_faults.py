@@ -76,6 +76,15 @@ def states(rig: Rig) -> list[str]:
             "no event list",
         ),
         ("getEvents", Fault(status=200, body=b"[1, 2]"), "not a JSON-RPC object"),
+        (
+            "getEvents",
+            Fault(
+                status=200,
+                body=b'{"jsonrpc":"2.0","result":{"cursor":"0000000004294967296-0000000000",'
+                b'"latestLedger":5,"events":[{"id":5}]}}',
+            ),
+            "malformed answer (Expected `str`, got `int` - at `$.events[0].id`)",
+        ),
         ("getEvents", Fault(delay=0.6, passthrough=True), "did not answer"),
         (
             "getEvents",
