@@ -20,4 +20,12 @@ for top in (Path("dist/flowfi-desktop"), Path("dist/FlowFi Desktop.app")):
         for path in [top, *top.rglob("*")]:
             os.utime(path, (epoch, epoch), follow_symlinks=False)
 PY
+if command -v readelf >/dev/null && [ -d dist/flowfi-desktop/_internal ]; then
+    # Every Qt library a bundled file links to must be in the bundle (the spec leaves some out).
+    missing=$(find dist/flowfi-desktop -type f \( -name '*.so*' -o -name flowfi-desktop \) -print0 \
+        | xargs -0 readelf -d 2>/dev/null | grep -oE 'NEEDED.*\[libQt6[A-Za-z]+\.so\.6\]' \
+        | grep -oE 'libQt6[A-Za-z]+\.so\.6' | sort -u \
+        | while read -r lib; do [ -e "dist/flowfi-desktop/_internal/PySide6/Qt/lib/$lib" ] || echo "$lib"; done)
+    [ -z "$missing" ] || { echo "error: bundled files need Qt libraries left out: $missing" >&2; exit 1; }
+fi
 echo "app folder: dist/flowfi-desktop ($(du -sh dist/flowfi-desktop | cut -f1))"
