@@ -1,14 +1,24 @@
 """Dashboard figures per token, from indexed streams and the contract's accrual arithmetic.
 
-Loaded once per change of the index (``Dashboard.load``), then evaluated at any ``now`` with
-integer arithmetic only, so the view can tick many times a second without touching the database
-or the network."""
+Loaded once per change of the index (``Dashboard.load``, ``Dashboard.from_index``), then evaluated
+at any ``now`` with integer arithmetic only, so the view can tick many times a second without
+touching the database or the network.
+
+The dashboard keeps no object per stream: an account may have 100,000 streams, and as many
+long-lived objects would both make every tick a pass over all of them and give the cyclic
+garbage collector's full passes (which hold the GUI thread) that many objects to walk. What it
+keeps per token and side is a few sums, plus the unpaused active streams as sorted lists of
+plain ints (``Flowing``), which answer "what can they claim at ``now``" exactly with two binary
+searches."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate
 
-from flowfi_desktop.app.queries import StreamRow
+from flowfi_desktop.app.queries import IndexReader, StreamRow
 from flowfi_desktop.indexer import accrual
 
 
@@ -54,39 +64,176 @@ def accruing(stream: StreamRow, now: int) -> bool:
     return stream.is_active and not stream.paused and end_time(stream, now) > now
 
 
+@dataclass(slots=True)
+class _Terms:
+    """One stream's accrual fields (``accrual.Accruing``), for the arithmetic at load time."""
+
+    rate_per_second: int
+    deposited_amount: int
+    withdrawn_amount: int
+    last_update_time: int
+    paused: bool
+    paused_at: int | None
+
+
+class Flowing:
+    """Unpaused active streams, as sorted lists of ints with prefix sums.
+
+    For one stream with rate ``r > 0``, last update ``t0``, remaining ``R`` and end
+    ``e = accrual.end_time`` (``t0 + ceil(R / r)``, saturating), ``accrual.claimable_at`` is
+    ``0`` before ``t0``, exactly ``r * (now - t0)`` for ``t0 <= now < e`` (less than ``R`` there,
+    so neither the ``min`` nor the i128 saturation applies) and ``R`` from ``e`` on. A stream with
+    ``r <= 0`` never has anything claimable. A stream flows (``dashboard.accruing``) while
+    ``now < e``; ``e >= t0`` always. So at ``now``, with the streams sorted by end and by ``t0``:
+
+        claimable = sum(R | e <= now) + sum(r*(now - t0) | e > now) - sum(r*(now - t0) | t0 > now)
+        rate      = sum(rate | e > now)
+
+    (every stream with ``t0 > now`` also has ``e > now``)."""
+
+    __slots__ = ("_ends", "_r", "_rate", "_remaining", "_rt0", "_s_r", "_s_rt0", "_starts")
+
+    def __init__(self, streams: Iterable[tuple[int, int, int, int]]) -> None:
+        """``streams``: ``(end, rate, t0, remaining)`` of each stream."""
+        by_end = sorted(streams)
+        self._ends = [e for e, _, _, _ in by_end]
+        self._rate = _prefix(rate for _, rate, _, _ in by_end)
+        self._r = _prefix(max(rate, 0) for _, rate, _, _ in by_end)
+        self._rt0 = _prefix(max(rate, 0) * t0 for _, rate, t0, _ in by_end)
+        self._remaining = _prefix(rem if rate > 0 else 0 for _, rate, _, rem in by_end)
+        by_start = sorted((t0, max(rate, 0)) for _, rate, t0, _ in by_end)
+        self._starts = [t0 for t0, _ in by_start]
+        self._s_r = _prefix(r for _, r in by_start)
+        self._s_rt0 = _prefix(r * t0 for t0, r in by_start)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def at(self, now: int) -> tuple[int, int, int | None, int | None]:
+        """(claimable, rate of the streams still flowing, earliest and latest end of those)."""
+        n = len(self._ends)
+        k = bisect_right(self._ends, now)  # [0, k) have ended, [k, n) still flow
+        m = bisect_right(self._starts, now)  # [m, n) of the by-start order have not started
+        flowing = now * (self._r[n] - self._r[k]) - (self._rt0[n] - self._rt0[k])
+        waiting = now * (self._s_r[n] - self._s_r[m]) - (self._s_rt0[n] - self._s_rt0[m])
+        claimable = self._remaining[k] + flowing - waiting
+        rate = self._rate[n] - self._rate[k]
+        if k == n:
+            return claimable, rate, None, None
+        return claimable, rate, self._ends[k], self._ends[-1]
+
+
+def _prefix(values: Iterable[int]) -> list[int]:
+    return list(accumulate(values, initial=0))
+
+
 @dataclass
+class _Side:
+    """One token's streams on one side (incoming or outgoing) of the account."""
+
+    withdrawn: int = 0  # over every stream, active or not
+    remaining: int = 0  # accrual.remaining over active streams
+    paused_claimable: int = 0  # over paused active streams (constant while paused)
+    active: int = 0
+    flowing: list[tuple[int, int, int, int]] = field(default_factory=list)  # while loading
+    flow: Flowing = field(default_factory=lambda: Flowing(()))
+
+
 class Dashboard:
-    addresses: frozenset[str]
-    streams: list[StreamRow] = field(default_factory=list)
+    """Per-token sums over the streams of ``addresses``; ``totals(now)`` for any ``now``."""
+
+    def __init__(self, addresses: frozenset[str]) -> None:
+        self.addresses = addresses
+        self._sides: dict[str, tuple[_Side, _Side]] = {}  # token -> (incoming, outgoing)
+        self._open = True
 
     @classmethod
-    def load(cls, addresses: frozenset[str], streams: list[StreamRow]) -> Dashboard:
-        return cls(addresses, streams)
+    def load(cls, addresses: frozenset[str], streams: Iterable[StreamRow]) -> Dashboard:
+        board = cls(addresses)
+        for s in streams:
+            board._add(
+                s.token_address,
+                incoming=s.recipient in addresses,
+                outgoing=s.sender in addresses,
+                is_active=s.is_active,
+                terms=_Terms(
+                    s.rate_per_second,
+                    s.deposited_amount,
+                    s.withdrawn_amount,
+                    s.last_update_time,
+                    s.paused,
+                    s.paused_at,
+                ),
+            )
+        return board.done()
+
+    @classmethod
+    def from_index(
+        cls, reader: IndexReader, contract_ref: int, addresses: tuple[str, ...]
+    ) -> Dashboard:
+        """The few columns the totals need, read row by row (no ``StreamRow`` per stream)."""
+        board = cls(frozenset(addresses))
+        for token, incoming, outgoing, is_active, terms in reader.dashboard_terms(
+            contract_ref, addresses
+        ):
+            board._add(
+                token,
+                incoming=incoming,
+                outgoing=outgoing,
+                is_active=is_active,
+                terms=_Terms(*terms),
+            )
+        return board.done()
+
+    def _add(
+        self, token: str, *, incoming: bool, outgoing: bool, is_active: bool, terms: _Terms
+    ) -> None:
+        assert self._open, "_add() after done()"
+        if not (incoming or outgoing):
+            return
+        sides = self._sides.get(token)
+        if sides is None:
+            sides = self._sides[token] = (_Side(), _Side())
+        for side, mine in zip(sides, (incoming, outgoing), strict=True):
+            if not mine:
+                continue
+            side.withdrawn += terms.withdrawn_amount
+            if not is_active:
+                continue
+            side.active += 1
+            remaining = accrual.remaining(terms)
+            side.remaining += remaining
+            if terms.paused:
+                side.paused_claimable += accrual.claimable_at(terms, terms.last_update_time)
+            else:
+                end = accrual.end_time(terms, terms.last_update_time)
+                side.flowing.append((end, terms.rate_per_second, terms.last_update_time, remaining))
+
+    def done(self) -> Dashboard:
+        for sides in self._sides.values():
+            for side in sides:
+                side.flow = Flowing(side.flowing)
+                side.flowing = []
+        self._open = False
+        return self
+
+    def tokens(self) -> set[str]:
+        """Every token of the account's streams (ended ones too)."""
+        return set(self._sides)
+
+    def active_streams(self) -> int:
+        """How many active streams the totals cover (a stream to oneself counts once per side)."""
+        return sum(i.active + o.active for i, o in self._sides.values())
 
     def totals(self, now: int) -> dict[str, TokenTotals]:
         out: dict[str, TokenTotals] = {}
-        for s in self.streams:
-            incoming = s.recipient in self.addresses
-            outgoing = s.sender in self.addresses
-            if not (incoming or outgoing):
-                continue
-            t = out.get(s.token_address)
-            if t is None:
-                t = out[s.token_address] = TokenTotals(s.token_address)
-            flowing = accruing(s, now)
-            if incoming:
-                t.incoming_streamed += streamed(s, now)
-                t.withdrawable += claimable(s, now)
-                if s.is_active:
-                    t.active_incoming += 1
-                if flowing:
-                    t.incoming_rate += s.rate_per_second
-            if outgoing and s.is_active:
-                t.outgoing_remaining += still_to_stream(s, now)
-                t.active_outgoing += 1
-                if flowing:
-                    t.outgoing_rate += s.rate_per_second
-                    end = end_time(s, now)
-                    t.next_dry_at = end if t.next_dry_at is None else min(t.next_dry_at, end)
-                    t.runway_until = end if t.runway_until is None else max(t.runway_until, end)
+        for token, (incoming, outgoing) in self._sides.items():
+            t = out[token] = TokenTotals(token)
+            claim_in, t.incoming_rate, _, _ = incoming.flow.at(now)
+            t.withdrawable = incoming.paused_claimable + claim_in
+            t.incoming_streamed = incoming.withdrawn + t.withdrawable
+            t.active_incoming = incoming.active
+            claim_out, t.outgoing_rate, t.next_dry_at, t.runway_until = outgoing.flow.at(now)
+            t.outgoing_remaining = outgoing.remaining - outgoing.paused_claimable - claim_out
+            t.active_outgoing = outgoing.active
         return out

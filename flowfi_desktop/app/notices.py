@@ -11,6 +11,14 @@ from flowfi_desktop.app.events import NoticeRaised
 from flowfi_desktop.app.queries import StreamRow
 
 Formatter = Callable[[str, int], str]  # (token address, base units) -> "12.5 XLM"
+# What the rules remember of a stream: (cancelled, withdrawn, deposited). A tuple of a bool and
+# ints, which the cyclic GC stops tracking: the rules may remember 100,000 streams, and as many
+# tracked objects would make every full collection (on the GUI thread) walk them all.
+Seen = tuple[bool, int, int]
+
+
+def seen(stream: StreamRow) -> Seen:
+    return (stream.status == "cancelled", stream.withdrawn_amount, stream.deposited_amount)
 
 
 @dataclass
@@ -18,12 +26,16 @@ class NoticeRules:
     addresses: frozenset[str]
     fmt: Formatter
     running_dry_seconds: int = 3600
-    _known: dict[int, StreamRow] = field(default_factory=dict)
+    _known: dict[int, Seen] = field(default_factory=dict)
     _baseline: bool = False
     _warned_dry: set[int] = field(default_factory=set)
 
     def baseline(self, streams: Iterable[StreamRow]) -> None:
-        self._known = {s.stream_id: s for s in streams}
+        self.baseline_seen((s.stream_id, seen(s)) for s in streams)
+
+    def baseline_seen(self, known: Iterable[tuple[int, Seen]]) -> None:
+        """The first look, as (stream id, ``seen()``) pairs (``IndexReader.seen_by_notices``)."""
+        self._known = dict(known)
         self._baseline = True
 
     def changed(self, streams: Iterable[StreamRow]) -> list[NoticeRaised]:
@@ -35,7 +47,7 @@ class NoticeRules:
             if not (mine_in or mine_out):
                 continue
             old = self._known.get(s.stream_id)
-            self._known[s.stream_id] = s
+            self._known[s.stream_id] = seen(s)
             if not self._baseline:
                 continue
             if old is None:
@@ -51,7 +63,8 @@ class NoticeRules:
                         )
                     )
                 continue
-            if s.status == "cancelled" and old.status != "cancelled":
+            was_cancelled, old_withdrawn, old_deposited = old
+            if s.status == "cancelled" and not was_cancelled:
                 who = "You cancelled" if mine_out else f"{_short(s.sender)} cancelled"
                 out.append(
                     NoticeRaised(
@@ -63,8 +76,8 @@ class NoticeRules:
                         s.stream_id,
                     )
                 )
-            elif s.withdrawn_amount > old.withdrawn_amount:
-                amount = s.withdrawn_amount - old.withdrawn_amount
+            elif s.withdrawn_amount > old_withdrawn:
+                amount = s.withdrawn_amount - old_withdrawn
                 out.append(
                     NoticeRaised(
                         "withdrawn",
@@ -73,7 +86,7 @@ class NoticeRules:
                         s.stream_id,
                     )
                 )
-            if s.deposited_amount > old.deposited_amount:
+            if s.deposited_amount > old_deposited:
                 self._warned_dry.discard(s.stream_id)  # topped up: may warn again later
         return out
 

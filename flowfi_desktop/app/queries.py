@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -310,6 +311,48 @@ class IndexReader:
                 [contract_ref, *addresses, *addresses],
             )
         ]
+
+    def dashboard_terms(
+        self, contract_ref: int, addresses: tuple[str, ...]
+    ) -> Iterator[tuple[str, bool, bool, bool, tuple[int, int, int, int, bool, int | None]]]:
+        """Per stream involving ``addresses``: (token, incoming, outgoing, is_active, (rate,
+        deposited, withdrawn, last_update_time, paused, paused_at)), one row at a time (the
+        dashboard folds them into sums; no object per stream outlives its row)."""
+        if not addresses:
+            return
+        marks = ", ".join("?" for _ in addresses)
+        for r in self.connection.execute(
+            f"SELECT token_address, recipient IN ({marks}), sender IN ({marks}), is_active, "  # noqa: S608
+            "rate_per_second, deposited_amount, withdrawn_amount, last_update_time, paused, "
+            f"paused_at FROM streams WHERE contract_ref = ? "
+            f"AND (sender IN ({marks}) OR recipient IN ({marks}))",
+            [*addresses, *addresses, contract_ref, *addresses, *addresses],
+        ):
+            terms = (
+                decode_i128(r[4]),
+                decode_i128(r[5]),
+                decode_i128(r[6]),
+                r[7],
+                bool(r[8]),
+                r[9],
+            )
+            yield r[0], bool(r[1]), bool(r[2]), bool(r[3]), terms
+
+    def seen_by_notices(
+        self, contract_ref: int, addresses: tuple[str, ...]
+    ) -> Iterator[tuple[int, tuple[bool, int, int]]]:
+        """Per stream involving ``addresses``: (stream id, (cancelled, withdrawn, deposited)),
+        what the notification rules compare later rows with (``notices.seen``)."""
+        if not addresses:
+            return
+        marks = ", ".join("?" for _ in addresses)
+        for r in self.connection.execute(
+            "SELECT stream_id, status = 'cancelled', withdrawn_amount, deposited_amount "  # noqa: S608
+            f"FROM streams WHERE contract_ref = ? "
+            f"AND (sender IN ({marks}) OR recipient IN ({marks}))",
+            [contract_ref, *addresses, *addresses],
+        ):
+            yield r[0], (bool(r[1]), decode_i128(r[2]), decode_i128(r[3]))
 
     def ending_before(self, contract_ref: int, sender: str, until: int) -> list[StreamRow]:
         """Active, not paused outgoing streams of ``sender`` whose end is before ``until``."""

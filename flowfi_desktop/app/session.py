@@ -141,7 +141,7 @@ class AppSession:
 
     def _baseline_rules(self) -> None:
         if self.reader is not None and self.contract_ref is not None:
-            self.rules.baseline(self.reader.involving(self.contract_ref, self.addresses))
+            self.rules.baseline_seen(self.reader.seen_by_notices(self.contract_ref, self.addresses))
 
     async def switch_network(self, name: str) -> None:
         network = self.networks.get(name)
@@ -188,8 +188,7 @@ class AppSession:
     def dashboard(self) -> Dashboard:
         if self.reader is None or self.contract_ref is None:
             return Dashboard(frozenset(self.addresses))
-        streams = self.reader.involving(self.contract_ref, self.addresses)
-        return Dashboard.load(frozenset(self.addresses), streams)
+        return Dashboard.from_index(self.reader, self.contract_ref, self.addresses)
 
     def stream(self, stream_id: int) -> StreamRow | None:
         if self.reader is None or self.contract_ref is None:

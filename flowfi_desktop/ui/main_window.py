@@ -448,7 +448,7 @@ class MainWindow(QMainWindow):
     def _unknown_tokens(self) -> set[str]:
         """Tokens of the account's streams whose decimals the book does not know yet."""
         book = self.session.tokens
-        tokens = {s.token_address for s in self.dashboard.dashboard.streams}
+        tokens = self.dashboard.dashboard.tokens()
         return {t for t in tokens if book.meta(t).decimals is None}
 
     async def learn_tokens(self) -> list[str]:
