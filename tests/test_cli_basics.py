@@ -67,3 +67,19 @@ def test_gui_screenshot_saves_a_png(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_reader_that_goes_away_is_not_reported_as_a_bug(tmp_path: Path) -> None:
+    """`flowfi-desktop settings list | head -1`: the pipe closes before the command writes."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flowfi_desktop", "--data-dir", str(tmp_path), "settings", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.close()  # the reader is gone before anything is written
+    with process.stderr:
+        err = process.stderr.read().decode()
+    assert process.wait(60) == 141
+    assert err == ""

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
+from flowfi_desktop.amounts import format_amount
 from flowfi_desktop.cli.context import Context
 from flowfi_desktop.errors import InputError
 from flowfi_desktop.indexer import commands as index
@@ -93,18 +95,45 @@ def stream_list(ctx: Context, args: argparse.Namespace) -> int:
         role=args.role,
     )  # fmt: skip
     names = ctx.address_names()
+    tokens = index.token_labels(index.index_path(ctx.data_dir), network.name)
     lines = [
         f"{row['id']:>6}  {row['status']:<9}  {_who(row['sender'], names)} -> "
-        f"{_who(row['recipient'], names)}  deposited {row['deposited']}  "
-        f"claimable {row['claimable']} (base units of {_who(row['token'], names)})"
+        f"{_who(row['recipient'], names)}  "
+        f"deposited {_amount(row['deposited'], row['token'], tokens, names)}  "
+        f"claimable {_amount(row['claimable'], row['token'], tokens, names)}"
         for row in rows
     ]
-    ctx.console.result(rows, "\n".join(lines) or "no streams in the index (run `sync` first)")
+    ctx.console.result(rows, "\n".join(lines) or _no_streams(accounts, args.role))
     return 0
+
+
+def _no_streams(accounts: list[str] | None, role: str | None) -> str:
+    if accounts is None:
+        return "no streams in the index (run `sync` first)"
+    if not accounts:
+        return "the wallet has no accounts; `stream list --all` lists every indexed stream"
+    whose = "this account" if len(accounts) == 1 else f"the wallet's {len(accounts)} accounts"
+    does = {"incoming": "receives", "outgoing": "sends"}.get(role or "", "sends or receives")
+    return (
+        f"no indexed stream that {whose} {does} (run `sync` to index new ones; "
+        "`stream list --all` lists every stream)"
+    )
 
 
 def _who(address: str, names: dict[str, str]) -> str:
     return names.get(address, f"{address[:5]}…{address[-4:]}")
+
+
+def _amount(
+    units: str, token: str, tokens: dict[str, tuple[str | None, int]], names: dict[str, str]
+) -> str:
+    """An amount in token units with the token's symbol, or in base units when the index does
+    not know the token's decimals (yet)."""
+    known = tokens.get(token)
+    if known is None:
+        return f"{units} base units of {_who(token, names)}"
+    symbol, decimals = known
+    return f"{format_amount(int(units), decimals)} {symbol or _who(token, names)}"
 
 
 def stream_show(ctx: Context, args: argparse.Namespace) -> int:
@@ -114,10 +143,25 @@ def stream_show(ctx: Context, args: argparse.Namespace) -> int:
         stream_id = int(args.id)
     except ValueError:
         raise InputError(f"stream id must be a whole number, not {args.id!r}") from None
-    row = index.stream_show(index.index_path(ctx.data_dir), network.name, contract_id, stream_id)
-    text = "\n".join(f"{key:<17} {value}" for key, value in row.items())
+    path = index.index_path(ctx.data_dir)
+    row = index.stream_show(path, network.name, contract_id, stream_id)
+    tokens, names = index.token_labels(path, network.name), ctx.address_names()
+    shown = dict(row)
+    for key in ("rate_per_second", "deposited", "withdrawn", "claimable"):
+        shown[key] = _amount(row[key], row["token"], tokens, names)
+    shown["rate_per_second"] += " a second"
+    for key in ("start_time", "last_update_time", "end_time"):
+        shown[key] = f"{row[key]} ({_utc(row[key])})"
+    text = "\n".join(f"{key:<17} {value}" for key, value in shown.items())
     ctx.console.result(row, text)
     return 0
+
+
+def _utc(seconds: int) -> str:
+    try:
+        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, ValueError, OSError):
+        return "never"  # an end time that saturates u64: a stream that never runs dry
 
 
 def export_csv(ctx: Context, args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -299,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.info("command %s (%s %s)", what, APP_NAME, __version__)
     try:
         code = _handler(args)(ctx, args)
+        sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
         log.info("command %s finished, exit %d", what, code)
         return code
     except FlowFiError as exc:
@@ -309,6 +311,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.warning("command %s interrupted", what)
         print("interrupted: nothing more was done", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`stream list | head`): not an error of ours. Point stdout at
+        # /dev/null so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # what a shell reports for a command killed by SIGPIPE
     except Exception as exc:  # a bug: say so plainly, without a traceback full of state
         log.exception("unexpected failure")
         print(

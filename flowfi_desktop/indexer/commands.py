@@ -39,6 +39,7 @@ from flowfi_desktop.indexer.writer import ensure_contract
 from flowfi_desktop.store.db import Store, open_store
 from flowfi_desktop.store.models import Contract, Network, StreamEvent
 from flowfi_desktop.store.models import Stream as StreamRow
+from flowfi_desktop.store.tokens import known_tokens
 
 INDEX_FILE = "index.sqlite3"
 PAGE_LIMIT_ENV = "FLOWFI_SYNC_PAGE_LIMIT"  # getEvents page size of `sync` (default 10,000)
@@ -230,6 +231,20 @@ def stream_list(
         with store.session() as session:
             rows = session.scalars(query.order_by(StreamRow.stream_id)).all()
             return [stream_json(row, now) for row in rows]
+    finally:
+        store.close()
+
+
+def token_labels(db_path: Path, network: str) -> dict[str, tuple[str | None, int]]:
+    """Symbol and decimals of the tokens the index knows (for text output; JSON stays in
+    base units)."""
+    store = open_store(db_path)
+    try:
+        return {
+            address: (info.symbol, info.decimals)
+            for address, info in known_tokens(store, network).items()
+            if info.decimals is not None
+        }
     finally:
         store.close()
 

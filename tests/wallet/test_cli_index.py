@@ -43,6 +43,18 @@ def test_sync_list_show_export_and_verify(cli: Cli, localnet: Localnet, tmp_path
     assert stream["status"] == "active"
     assert stream["end_time"] == stream["start_time"] + 100
 
+    # Text output: token units with the symbol (the index knows the native token), UTC times.
+    text = cli("stream", "show", str(stream_id)).out
+    assert "deposited         100 XLM" in text
+    assert "rate_per_second   1 XLM a second" in text
+    assert "UTC)" in text
+    listed = cli("stream", "list").out
+    assert f"{stream_id:>6}  active" in listed
+    assert "deposited 100 XLM" in listed
+    nothing = cli("stream", "list", "--account", "alice", "--role", "incoming")
+    assert nothing.code == 0
+    assert "no indexed stream that this account receives" in nothing.out
+
     mine = cli("stream", "list", "--json").json()
     assert stream_id in [row["id"] for row in mine]
     incoming_for_alice = cli("stream", "list", "--account", "alice", "--role", "incoming", "--json")
