@@ -7,7 +7,7 @@ touching the database or the network.
 The dashboard keeps no object per stream: an account may have 100,000 streams, and as many
 long-lived objects would both make every tick a pass over all of them and give the cyclic
 garbage collector's full passes (which hold the GUI thread) that many objects to walk. What it
-keeps per token and side is a few sums, plus the unpaused active streams as sorted lists of
+keeps per token and side is a few sums, plus the unpaused active streams as sorted tuples of
 plain ints (``Flowing``), which answer "what can they claim at ``now``" exactly with two binary
 searches."""
 
@@ -77,7 +77,8 @@ class _Terms:
 
 
 class Flowing:
-    """Unpaused active streams, as sorted lists of ints with prefix sums.
+    """Unpaused active streams, as sorted tuples of ints with prefix sums (tuples of ints only,
+    which the cyclic GC stops tracking: its passes need not read them).
 
     For one stream with rate ``r > 0``, last update ``t0``, remaining ``R`` and end
     ``e = accrual.end_time`` (``t0 + ceil(R / r)``, saturating), ``accrual.claimable_at`` is
@@ -96,13 +97,13 @@ class Flowing:
     def __init__(self, streams: Iterable[tuple[int, int, int, int]]) -> None:
         """``streams``: ``(end, rate, t0, remaining)`` of each stream."""
         by_end = sorted(streams)
-        self._ends = [e for e, _, _, _ in by_end]
+        self._ends = tuple(e for e, _, _, _ in by_end)
         self._rate = _prefix(rate for _, rate, _, _ in by_end)
         self._r = _prefix(max(rate, 0) for _, rate, _, _ in by_end)
         self._rt0 = _prefix(max(rate, 0) * t0 for _, rate, t0, _ in by_end)
         self._remaining = _prefix(rem if rate > 0 else 0 for _, rate, _, rem in by_end)
         by_start = sorted((t0, max(rate, 0)) for _, rate, t0, _ in by_end)
-        self._starts = [t0 for t0, _ in by_start]
+        self._starts = tuple(t0 for t0, _ in by_start)
         self._s_r = _prefix(r for _, r in by_start)
         self._s_rt0 = _prefix(r * t0 for t0, r in by_start)
 
@@ -123,8 +124,8 @@ class Flowing:
         return claimable, rate, self._ends[k], self._ends[-1]
 
 
-def _prefix(values: Iterable[int]) -> list[int]:
-    return list(accumulate(values, initial=0))
+def _prefix(values: Iterable[int]) -> tuple[int, ...]:
+    return tuple(accumulate(values, initial=0))
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -280,7 +280,7 @@ class IndexReader:
         ).fetchone()
         return None if row is None else StreamRow.from_sql(row)
 
-    def streams(self, contract_ref: int, stream_ids: list[int]) -> list[StreamRow]:
+    def streams(self, contract_ref: int, stream_ids: Sequence[int]) -> list[StreamRow]:
         out: list[StreamRow] = []
         for start in range(0, len(stream_ids), 500):
             chunk = stream_ids[start : start + 500]
