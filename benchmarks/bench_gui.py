@@ -8,12 +8,16 @@
   scrolled from top to bottom (every page read once) and the dashboard built;
 - filter/sort stalls: the longest time the GUI loop is held while the user changes the list's
   sort column, status and role filters and types a search, with 50,000 and 100,000 rows listed
-  (a 5 ms heartbeat on the loop measures every gap).
+  (a 5 ms heartbeat on the loop measures every gap), and what one full GC pass then costs the
+  GUI thread (the collector starts them by itself; ``BENCH_DETAIL=1`` prints the passes that
+  ran during the changes, the worst changes, and where the threads were when the loop was
+  late).
 
 Each figure is measured in a new process (``python -m benchmarks.bench_gui --child ...``)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -122,7 +126,7 @@ def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
             out["dashboard_frame_ms"] = statistics.median(ticks) * 1000
             out["dashboard_frame_p95_ms"] = ticks[int(len(ticks) * 0.95)] * 1000
             out["table_frame_ms"] = statistics.median(table) * 1000
-            out["streams"] = float(len(window.dashboard.dashboard.streams))
+            out["streams"] = float(window.dashboard.dashboard.active_streams())
             t0 = time.perf_counter()
             for _ in range(10):
                 window.repaint()
@@ -199,13 +203,30 @@ async def _filter_stalls(window: Any) -> dict[str, float]:
     rows = model.rowCount()
     gaps: list[float] = []
     running = True
+    last = [time.perf_counter()]  # when the heartbeat last woke
 
     async def heartbeat() -> None:
         while running:
             before = time.perf_counter()
             await asyncio.sleep(0.005)
-            gaps.append(time.perf_counter() - before - 0.005)
+            last[0] = time.perf_counter()
+            gaps.append(last[0] - before - 0.005)
 
+    detail = bool(os.environ.get("BENCH_DETAIL"))
+    collections: list[tuple[int, float]] = []  # (generation, ms) of each GC pass on any thread
+    started: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            collections.append((info["generation"], (time.perf_counter() - started.pop()) * 1000))
+
+    samples: dict[str, int] = {}
+    if detail:
+        print(f"GC-tracked objects not frozen: {len(gc.get_objects())}", flush=True)
+        gc.callbacks.append(on_gc)
+        _sample_when_late(lambda: running, last, samples)
     beat = asyncio.get_running_loop().create_task(heartbeat())
     await asyncio.sleep(0.05)
     changes: list[tuple[str, Any]] = []
@@ -231,14 +252,63 @@ async def _filter_stalls(window: Any) -> dict[str, float]:
     running = False
     await beat
     worst.sort()
-    if os.environ.get("BENCH_DETAIL"):
-        print(sorted(named, reverse=True)[:6], file=sys.stderr)
+    if detail:
+        gc.callbacks.remove(on_gc)
+    # What a full GC pass costs the GUI thread now: the collector starts one by itself now and
+    # then, and it walks every tracked object created since the window's gc.freeze().
+    t0 = time.perf_counter()
+    gc.collect()
+    full_gc = time.perf_counter() - t0
+    if detail:
+        t0 = time.perf_counter()
+        found = gc.collect()
+        again = (time.perf_counter() - t0) * 1000
+        print(f"full GC pass: {full_gc * 1000:.1f} ms, then again {again:.1f} ms ({found} found)")
+        print(f"GC-tracked objects not frozen: {len(gc.get_objects())}")
+        full = [round(ms, 1) for generation, ms in collections if generation == 2]
+        worst_changes = sorted(((round(w * 1000, 1), n) for w, n in named), reverse=True)
+        print(f"worst changes (ms): {worst_changes[:6]}")
+        print(f"full GC passes during the changes (ms): {full}", flush=True)
+        for key, n in sorted(samples.items(), key=lambda kv: -kv[1])[:8]:
+            print(f"late heartbeat (sampled every 3 ms), threads in: {n} x {key}")
     return {
         "filter_rows": float(rows),
         "filter_changes": float(len(changes)),
         "filter_max_stall_ms": worst[-1] * 1000,
         "filter_median_stall_ms": statistics.median(worst) * 1000,
+        "filter_full_gc_ms": full_gc * 1000,
     }
+
+
+def _sample_when_late(
+    running: Any, last: list[float], samples: dict[str, int], late: float = 0.02
+) -> None:
+    """A thread that, while ``running()``, looks every 3 ms whether the heartbeat (which sets
+    ``last[0]``) is more than ``late`` seconds late, and if so counts where the GUI thread and
+    any busy worker thread are (``samples``: their innermost frames -> times seen)."""
+    import threading
+    import traceback
+
+    gui, me = threading.get_ident(), [0]
+
+    def where(ident: int, frame: Any) -> str | None:
+        stack = traceback.extract_stack(frame)[-3:]
+        if ident != gui and stack[-1].name == "wait":  # an idle pool thread
+            return None
+        inner = " < ".join(f"{f.name}:{f.lineno}" for f in reversed(stack))
+        return f"{'GUI' if ident == gui else 'worker'}: {inner}"
+
+    def sample() -> None:
+        me[0] = threading.get_ident()
+        while running():
+            time.sleep(0.003)
+            if time.perf_counter() - last[0] > late:
+                frames = sys._current_frames().items()
+                found = [where(i, f) for i, f in frames if i != me[0]]
+                key = " | ".join(sorted(w for w in found if w))
+                samples[key] = samples.get(key, 0) + 1
+
+    threading.Thread(target=sample, daemon=True).start()
 
 
 async def _quiesce() -> None:
@@ -278,7 +348,11 @@ def _run_child(kind: str, data_dir: Path) -> dict[str, float]:
         )
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    lines = done.stdout.strip().splitlines()
+    if os.environ.get("BENCH_DETAIL"):
+        for line in lines[:-1]:
+            print(f"  {line}", file=sys.stderr)
+    result: dict[str, float] = json.loads(lines[-1])
     return result
 
 
@@ -333,7 +407,8 @@ def main() -> None:
         )
         frames = [_run_child("frames", _copy(frames_src)) for _ in range(3)]
         print(
-            f"frame while 1,000 streams tick ({int(frames[0]['streams'])} on the dashboard): "
+            f"frame while 1,000 streams tick ({int(frames[0]['streams'])} active on the "
+            f"dashboard): "
             f"dashboard tick + repaint of what changed, median "
             f"{statistics.median(f['dashboard_frame_ms'] for f in frames):.1f} ms "
             f"(p95 {statistics.median(f['dashboard_frame_p95_ms'] for f in frames):.1f} ms); "
@@ -358,7 +433,9 @@ def main() -> None:
                 f"median {statistics.median(r['filter_max_stall_ms'] for r in runs):.1f} ms "
                 f"(runs: {each}); "
                 f"median of the per-change worst "
-                f"{statistics.median(r['filter_median_stall_ms'] for r in runs):.1f} ms"
+                f"{statistics.median(r['filter_median_stall_ms'] for r in runs):.1f} ms; "
+                f"a full GC pass then "
+                f"{statistics.median(r['filter_full_gc_ms'] for r in runs):.1f} ms"
             )
         memory = [_run_child("memory", _copy(memory_src)) for _ in range(3)]
         print(
