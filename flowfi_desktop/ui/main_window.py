@@ -93,7 +93,9 @@ class MainWindow(QMainWindow):
         self.session, self.bridge, self.log_path, self.clock = session, bridge, log_path, clock
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(theme.app_icon())
-        self.resize(1180, 760)
+        # Wide enough for the stream table up to "Claimable now" (streams_view.SAMPLES) and
+        # still narrower than a 1366-pixel laptop screen.
+        self.resize(1280, 760)
         self.unlocked: Unlocked | None = None
         self.wallet_ops = self._new_actions()
         self.dialogs: list[QWidget] = []  # open non-modal dialogs (kept alive)

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from flowfi_desktop.ui.stream_model import ROLE_STREAM, StreamTableModel
+from flowfi_desktop.app.derived import LABELS
+from flowfi_desktop.ui.stream_model import COLUMNS, ROLE_STREAM, StreamTableModel
 
 ROLES = (("all", "All streams"), ("incoming", "Incoming"), ("outgoing", "Outgoing"))
 STATUSES = (
@@ -28,6 +29,42 @@ STATUSES = (
     ("cancelled", "Cancelled"),
     ("completed", "Completed"),
 )
+
+
+# What a column typically shows, for its default width: the widest status, a short address,
+# amounts up to 100,000 with 7 decimals (larger ones lose their last decimals to an ellipsis,
+# never their whole part), a date. The user can widen a column. Sized so that every column up
+# to "Claimable now" fits the default window (a test checks it).
+SAMPLES: dict[str, tuple[str, ...]] = {
+    "id": ("100000",),
+    "status": tuple(LABELS.values()),
+    "direction": ("self",),
+    "sender": ("GDQM…K3XZ",),
+    "recipient": ("GDQM…K3XZ",),
+    "token": ("USDC",),
+    "rate": ("100.0000000",),
+    "deposited": ("100,000.0000000",),
+    "withdrawn": ("100,000.0000000",),
+    "claimable": ("100,000.0000000",),
+    "start": ("2026-12-31 23:59",),
+    "end": ("2026-12-31 23:59",),
+}
+CELL_PADDING = 12  # the item's margins and the grid line
+HEADER_PADDING = 18  # the section's margins (a sorted column's arrow may then cover its end)
+
+
+def default_widths(table: QTableView) -> list[int]:
+    """Per column of ``COLUMNS``: wide enough for its samples and its header, in the table's
+    fonts."""
+    cell = table.fontMetrics()
+    header = table.horizontalHeader().fontMetrics()
+    return [
+        max(
+            max(cell.horizontalAdvance(text) for text in SAMPLES[key]) + CELL_PADDING,
+            header.horizontalAdvance(title) + HEADER_PADDING,
+        )
+        for key, title in COLUMNS
+    ]
 
 
 class StreamsView(QWidget):
@@ -70,7 +107,7 @@ class StreamsView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((60, 205, 85, 100, 100, 70, 100, 130, 120, 130, 130)):
+        for column, width in enumerate(default_widths(self.table)):
             self.table.setColumnWidth(column, width)
         self.table.doubleClicked.connect(self._activated)
         self.table.activated.connect(self._activated)

@@ -289,6 +289,31 @@ def test_lists_search_and_role(demo_window, qtbot, run) -> None:  # type: ignore
     assert view.count_label.text() == f"{n:,} stream{'s' if n != 1 else ''}"
 
 
+def test_stream_table_columns_fit_the_default_window(demo_window, run) -> None:  # type: ignore[no-untyped-def]
+    """At the window's default size, every column up to "Claimable now" is on screen, and each
+    column is wide enough for its header and its typical content."""
+    window, _session, _demo, _clock = demo_window
+    window.show_page("all")
+    run(settle(window))
+    table = window.streams.table
+    header = table.horizontalHeader()
+    keys = [k for k, _ in COLUMNS]
+    claimable = keys.index("claimable")
+    right = header.sectionViewportPosition(claimable) + header.sectionSize(claimable)
+    assert right <= table.viewport().width(), (right, table.viewport().width())
+    cells, titles = table.fontMetrics(), header.fontMetrics()
+    for column, (key, title) in enumerate(COLUMNS):
+        assert header.sectionSize(column) > titles.horizontalAdvance(title), key
+        shown = {
+            table.model().data(table.model().index(row, column))
+            for row in range(min(20, table.model().rowCount()))
+        }
+        typical = {"status", "direction", "sender", "recipient", "token", "start", "end"}
+        if key in typical:  # amounts vary in length; these have a known widest form
+            widest = max(cells.horizontalAdvance(text) for text in shown)
+            assert header.sectionSize(column) > widest, key
+
+
 def test_detail_chart_data_and_live_ticks(demo_window, qtbot) -> None:  # type: ignore[no-untyped-def]
     window, session, demo, clock = demo_window
     sid = (
