@@ -17,6 +17,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
+from operator import mul
 
 from flowfi_desktop.app.queries import IndexReader, StreamRow
 from flowfi_desktop.indexer import accrual
@@ -97,12 +98,17 @@ class Flowing:
     def __init__(self, streams: Iterable[tuple[int, int, int, int]]) -> None:
         """``streams``: ``(end, rate, t0, remaining)`` of each stream."""
         by_end = sorted(streams)
-        self._ends = tuple(e for e, _, _, _ in by_end)
-        self._rate = _prefix(rate for _, rate, _, _ in by_end)
-        self._r = _prefix(max(rate, 0) for _, rate, _, _ in by_end)
-        self._rt0 = _prefix(max(rate, 0) * t0 for _, rate, t0, _ in by_end)
-        self._remaining = _prefix(rem if rate > 0 else 0 for _, rate, _, rem in by_end)
-        by_start = sorted((t0, max(rate, 0)) for _, rate, t0, _ in by_end)
+        columns = zip(*by_end, strict=True) if by_end else ((), (), (), ())
+        ends, rates, starts, remaining = columns
+        accrues = tuple(r if r > 0 else 0 for r in rates)  # how fast claimable amounts grow
+        self._ends = ends
+        self._rate = _prefix(rates)
+        self._r = _prefix(accrues)
+        self._rt0 = _prefix(map(mul, accrues, starts))
+        self._remaining = _prefix(
+            rem if r else 0 for r, rem in zip(accrues, remaining, strict=True)
+        )
+        by_start = sorted(zip(starts, accrues, strict=True))
         self._starts = tuple(t0 for t0, _ in by_start)
         self._s_r = _prefix(r for _, r in by_start)
         self._s_rt0 = _prefix(r * t0 for t0, r in by_start)
@@ -132,7 +138,7 @@ def _prefix(values: Iterable[int]) -> tuple[int, ...]:
 class _Side:
     """One token's streams on one side (incoming or outgoing) of the account."""
 
-    withdrawn: int = 0  # over every stream, active or not
+    withdrawn: int = 0  # over every stream, active or not (incoming side only)
     remaining: int = 0  # accrual.remaining over active streams
     paused_claimable: int = 0  # over paused active streams (constant while paused)
     active: int = 0
@@ -154,10 +160,10 @@ class Dashboard:
         for s in streams:
             board._add(
                 s.token_address,
-                incoming=s.recipient in addresses,
-                outgoing=s.sender in addresses,
-                is_active=s.is_active,
-                terms=_Terms(
+                s.recipient in addresses,
+                s.sender in addresses,
+                s.is_active,
+                _Terms(
                     s.rate_per_second,
                     s.deposited_amount,
                     s.withdrawn_amount,
@@ -174,41 +180,50 @@ class Dashboard:
     ) -> Dashboard:
         """The few columns the totals need, read row by row (no ``StreamRow`` per stream)."""
         board = cls(frozenset(addresses))
-        for token, incoming, outgoing, is_active, terms in reader.dashboard_terms(
-            contract_ref, addresses
-        ):
-            board._add(
-                token,
-                incoming=incoming,
-                outgoing=outgoing,
-                is_active=is_active,
-                terms=_Terms(*terms),
-            )
+        terms = _Terms(0, 0, 0, 0, False, None)  # one, refilled per row
+        add = board._add
+        for row in reader.dashboard_terms(contract_ref, addresses):
+            token, incoming, outgoing, is_active = row[:4]
+            (
+                terms.rate_per_second,
+                terms.deposited_amount,
+                terms.withdrawn_amount,
+                terms.last_update_time,
+                terms.paused,
+                terms.paused_at,
+            ) = row[4:]
+            add(token, incoming, outgoing, is_active, terms)
         return board.done()
 
     def _add(
-        self, token: str, *, incoming: bool, outgoing: bool, is_active: bool, terms: _Terms
+        self, token: str, incoming: bool, outgoing: bool, is_active: bool, terms: _Terms
     ) -> None:
+        """Folds one stream in (``terms`` is read here, not kept)."""
         assert self._open, "_add() after done()"
         if not (incoming or outgoing):
             return
         sides = self._sides.get(token)
         if sides is None:
             sides = self._sides[token] = (_Side(), _Side())
-        for side, mine in zip(sides, (incoming, outgoing), strict=True):
-            if not mine:
-                continue
-            side.withdrawn += terms.withdrawn_amount
-            if not is_active:
-                continue
-            side.active += 1
-            remaining = accrual.remaining(terms)
-            side.remaining += remaining
-            if terms.paused:
-                side.paused_claimable += accrual.claimable_at(terms, terms.last_update_time)
-            else:
-                end = accrual.end_time(terms, terms.last_update_time)
-                side.flowing.append((end, terms.rate_per_second, terms.last_update_time, remaining))
+        if incoming:
+            sides[0].withdrawn += terms.withdrawn_amount
+        if not is_active:
+            return
+        remaining = accrual.remaining(terms)
+        claimable = 0
+        flowing = None
+        if terms.paused:
+            claimable = accrual.claimable_at(terms, terms.last_update_time)
+        else:
+            end = accrual.end_time(terms, terms.last_update_time)
+            flowing = (end, terms.rate_per_second, terms.last_update_time, remaining)
+        for side, mine in ((sides[0], incoming), (sides[1], outgoing)):
+            if mine:
+                side.active += 1
+                side.remaining += remaining
+                side.paused_claimable += claimable
+                if flowing is not None:
+                    side.flowing.append(flowing)
 
     def done(self) -> Dashboard:
         for sides in self._sides.values():

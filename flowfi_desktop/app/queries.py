@@ -314,13 +314,14 @@ class IndexReader:
 
     def dashboard_terms(
         self, contract_ref: int, addresses: tuple[str, ...]
-    ) -> Iterator[tuple[str, bool, bool, bool, tuple[int, int, int, int, bool, int | None]]]:
-        """Per stream involving ``addresses``: (token, incoming, outgoing, is_active, (rate,
-        deposited, withdrawn, last_update_time, paused, paused_at)), one row at a time (the
+    ) -> Iterator[tuple[str, bool, bool, bool, int, int, int, int, bool, int | None]]:
+        """Per stream involving ``addresses``: (token, incoming, outgoing, is_active, rate,
+        deposited, withdrawn, last_update_time, paused, paused_at), one row at a time (the
         dashboard folds them into sums; no object per stream outlives its row)."""
         if not addresses:
             return
         marks = ", ".join("?" for _ in addresses)
+        decode = decode_i128
         for r in self.connection.execute(
             f"SELECT token_address, recipient IN ({marks}), sender IN ({marks}), is_active, "  # noqa: S608
             "rate_per_second, deposited_amount, withdrawn_amount, last_update_time, paused, "
@@ -328,15 +329,18 @@ class IndexReader:
             f"AND (sender IN ({marks}) OR recipient IN ({marks}))",
             [*addresses, *addresses, contract_ref, *addresses, *addresses],
         ):
-            terms = (
-                decode_i128(r[4]),
-                decode_i128(r[5]),
-                decode_i128(r[6]),
+            yield (
+                r[0],
+                bool(r[1]),
+                bool(r[2]),
+                bool(r[3]),
+                decode(r[4]),
+                decode(r[5]),
+                decode(r[6]),
                 r[7],
                 bool(r[8]),
                 r[9],
             )
-            yield r[0], bool(r[1]), bool(r[2]), bool(r[3]), terms
 
     def seen_by_notices(
         self, contract_ref: int, addresses: tuple[str, ...]
