@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from flowfi_desktop import APP_NAME
 from flowfi_desktop.app import export, wallet_actions
+from flowfi_desktop.app.dashboard import Dashboard
 from flowfi_desktop.app.events import (
     AccountSwitched,
     NetworkSwitched,
@@ -101,6 +102,8 @@ class MainWindow(QMainWindow):
         self.dialogs: list[QWidget] = []  # open non-modal dialogs (kept alive)
         self.token_learner: TokenLearner | None = None
         self.shut_down = False
+        self._dashboard_load: asyncio.Task[None] | None = None
+        self._dashboard_again = False  # the index changed during the running load
 
         # --- toolbar
         bar = QToolBar("Main", self)
@@ -395,7 +398,12 @@ class MainWindow(QMainWindow):
                 statuses=("active", "paused"),
             )
         )
-        self.dashboard.set_data(s.dashboard(), s.tokens, self._empty_message())
+        # Nothing of the previous account or network stays on screen while the new sums load.
+        reading = "Reading the index…" if s.contract_ref is not None else ""
+        self.dashboard.set_data(
+            Dashboard(frozenset(s.addresses)), s.tokens, self._empty_message() or reading
+        )
+        self.refresh_dashboard()
         self.receive.set_address(s.address)
         if s.reader is not None:
             spawn(self.learn_tokens(), name="learn-tokens")
@@ -435,15 +443,47 @@ class MainWindow(QMainWindow):
     def on_streams_changed(self, changed: frozenset[int]) -> None:
         if self.shut_down:
             return
-        s = self.session
         spawn(self.streams.refresh_async(), name="refresh-streams")
         spawn(self.dashboard.glance_model.refresh_async(), name="refresh-glance")
-        self.dashboard.set_data(s.dashboard(), s.tokens, self._empty_message())
-        if self._unknown_tokens():
-            spawn(self.learn_tokens(), name="learn-tokens")
+        self.refresh_dashboard()
         current = self.detail.stream
         if self._page == "detail" and current is not None and current.stream_id in changed:
             self.open_stream(current.stream_id)
+
+    def refresh_dashboard(self) -> None:
+        """Reads the dashboard's sums again, on a worker thread, and shows them when they
+        arrive. One read at a time: a request during a read starts one more after it."""
+        s = self.session
+        if s.reader is None or s.contract_ref is None:  # nothing to read (nor maybe a loop yet)
+            self.dashboard.set_data(
+                Dashboard(frozenset(s.addresses)), s.tokens, self._empty_message()
+            )
+            return
+        if self._dashboard_load is not None and not self._dashboard_load.done():
+            self._dashboard_again = True
+            return
+        self._dashboard_again = False
+        self._dashboard_load = spawn(self._load_dashboard(), name="load-dashboard")
+
+    async def _load_dashboard(self) -> None:
+        s = self.session
+        source = (s.reader, s.contract_ref, s.addresses)
+        board = await s.load_dashboard()
+        if self.shut_down:
+            return
+        current = source == (s.reader, s.contract_ref, s.addresses)
+        if current:  # else the account, network or index changed meanwhile: read again
+            self.dashboard.set_data(board, s.tokens, self._empty_message())
+            if self._unknown_tokens():
+                spawn(self.learn_tokens(), name="learn-tokens")
+        if self._dashboard_again or not current:
+            self._dashboard_again = False
+            self._dashboard_load = spawn(self._load_dashboard(), name="load-dashboard")
+
+    async def dashboard_loaded(self) -> None:
+        """Returns once no dashboard read is in flight (the newest one is shown)."""
+        while self._dashboard_load is not None and not self._dashboard_load.done():
+            await asyncio.wait({self._dashboard_load})
 
     # ------------------------------------------------------------------ token metadata
 
@@ -465,7 +505,8 @@ class MainWindow(QMainWindow):
         if learned and learner.book is s.tokens:
             for address in learned:
                 log.info("token %s: %s", address, s.tokens.meta(address).label)
-            self.dashboard.set_data(s.dashboard(), s.tokens, self._empty_message())
+            # The same sums, shown with the learned decimals.
+            self.dashboard.set_data(self.dashboard.dashboard, s.tokens, self._empty_message())
             self.streams.model.formats_changed()
             self.dashboard.glance_model.formats_changed()
             current = self.detail.stream

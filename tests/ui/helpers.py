@@ -24,6 +24,8 @@ async def until(
 
 
 async def settle(window: MainWindow) -> None:
-    """Until both stream lists (the list page and the dashboard's) show their current query."""
+    """Until both stream lists (the list page and the dashboard's) show their current query,
+    and the dashboard its current sums."""
     await window.streams.model.settled()
     await window.dashboard.glance_model.settled()
+    await window.dashboard_loaded()

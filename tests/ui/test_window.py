@@ -9,7 +9,9 @@ import random
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -99,6 +101,28 @@ def test_dashboard_shows_the_arithmetic_and_ticks(demo_window, qtbot) -> None:  
         NATIVE, later[NATIVE].withdrawable
     )
     assert "USDC" in board.rows[TOKEN].title.text()
+
+
+def test_dashboard_sums_are_read_off_the_gui_thread(demo_window, run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Folding an account's streams takes most of a second with 100,000 of them: the window
+    reads the sums on a worker thread, one read at a time, and a change during a read is
+    followed by one more read (not lost, not one per change)."""
+    window, session, _demo, _clock = demo_window
+    on_gui: list[bool] = []
+    read = Dashboard.from_index
+
+    def spy(reader: IndexReader, contract_ref: int, addresses: tuple[str, ...]) -> Any:
+        on_gui.append(threading.current_thread() is threading.main_thread())
+        return read(reader, contract_ref, addresses)
+
+    monkeypatch.setattr(Dashboard, "from_index", spy)
+    shown = window.dashboard.dashboard
+    for stream_id in (1, 2, 3):
+        window.on_streams_changed(frozenset({stream_id}))
+    run(settle(window))
+    assert on_gui == [False, False]
+    assert window.dashboard.dashboard is not shown
+    assert window.dashboard.dashboard.totals(NOW) == session.dashboard().totals(NOW)
 
 
 def test_stream_model_pages_sorts_and_filters(tmp_path: Path, qtbot, qtmodeltester, run) -> None:  # type: ignore[no-untyped-def]
