@@ -358,14 +358,19 @@ class IndexReader:
         ):
             yield r[0], (bool(r[1]), decode_i128(r[2]), decode_i128(r[3]))
 
-    def ending_before(self, contract_ref: int, sender: str, until: int) -> list[StreamRow]:
-        """Active, not paused outgoing streams of ``sender`` whose end is before ``until``."""
+    def ending_between(
+        self, contract_ref: int, sender: str, after: int, until: int
+    ) -> list[StreamRow]:
+        """Active, not paused outgoing streams of ``sender`` whose end is after ``after`` and
+        before ``until``. (For these the stored ``end_time`` is exact: an unpaused stream's end
+        does not move with time. Streams that have ended but are still active, not withdrawn,
+        can be most of an account's: they are not read.)"""
         return [
             StreamRow.from_sql(r)
             for r in self.connection.execute(
                 f"SELECT {_COLUMNS} FROM streams WHERE contract_ref = ? AND sender = ? "  # noqa: S608
-                "AND is_active = 1 AND paused = 0 AND end_time < ?",
-                (contract_ref, sender, encode_i128(until)),
+                "AND is_active = 1 AND paused = 0 AND end_time > ? AND end_time < ?",
+                (contract_ref, sender, encode_i128(after), encode_i128(until)),
             )
         ]
 

@@ -346,7 +346,7 @@ class AppSession:
             return
         now = int(self.clock())
         horizon = now + self.rules.running_dry_seconds
-        rows = self.reader.ending_before(self.contract_ref, self.address, horizon + 1)
+        rows = self.reader.ending_between(self.contract_ref, self.address, now, horizon + 1)
         for notice in self.rules.running_dry(rows, now):
             if self.prefs.get("notifications"):
                 self.events.emit(notice)

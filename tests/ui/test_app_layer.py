@@ -247,6 +247,27 @@ def test_session_dashboard_and_notices_from_a_real_index(tmp_path: Path, run) ->
     run(session.close())
 
 
+def test_running_dry_reads_only_streams_ending_soon(tmp_path: Path, run) -> None:
+    """The 30-second check reads the outgoing streams that end within the horizon, not every
+    active one: most of a big account's may have ended without being withdrawn (a 100,000-
+    stream index held the GUI thread ~0.5 s per check)."""
+    demo_data_dir(tmp_path, 600)
+    session = AppSession(tmp_path, clock=lambda: NOW)
+    run(_open(session))
+    reader, ref = session.reader, session.contract_ref
+    assert reader is not None
+    assert ref is not None
+    horizon = NOW + 30 * 86_400
+    outgoing = [
+        s for s in reader.involving(ref, (ME,), active_only=True) if s.sender == ME and not s.paused
+    ]
+    soon = reader.ending_between(ref, ME, NOW, horizon + 1)
+    expected = {s.stream_id for s in outgoing if NOW < dashboard.end_time(s, NOW) <= horizon}
+    assert {s.stream_id for s in soon} == expected
+    assert 0 < len(soon) < len(outgoing)
+    run(session.close())
+
+
 def test_session_keeps_no_tracked_object_per_stream(tmp_path: Path, run) -> None:
     """The dashboard and the notification rules of an account with thousands of streams hold
     no object per stream that the cyclic GC tracks: its full passes run on the GUI thread, and
