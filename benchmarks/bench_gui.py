@@ -266,6 +266,13 @@ async def _filter_stalls(window: Any) -> dict[str, float]:
         print(f"full GC pass: {full_gc * 1000:.1f} ms, then again {again:.1f} ms ({found} found)")
         print(f"GC-tracked objects not frozen: {len(gc.get_objects())}")
         full = [round(ms, 1) for generation, ms in collections if generation == 2]
+        for generation in (0, 1):
+            young = sorted(ms for g, ms in collections if g == generation)
+            if young:
+                print(
+                    f"generation-{generation} GC passes during the changes: {len(young)}, "
+                    f"longest {young[-1]:.1f} ms"
+                )
         worst_changes = sorted(((round(w * 1000, 1), n) for w, n in named), reverse=True)
         print(f"worst changes (ms): {worst_changes[:6]}")
         print(f"full GC passes during the changes (ms): {full}", flush=True)
