@@ -340,13 +340,26 @@ class AppSession:
                     self.events.emit(notice)
         self.events.emit(StreamsChanged(stream_ids))
 
-    def check_running_dry(self) -> None:
-        """Call now and then (the window does, every 30 s)."""
+    async def check_running_dry(self) -> None:
+        """Call now and then (the window does, every 30 s). The read runs on a worker thread
+        with a connection of its own: an account sending tens of thousands of streams makes it
+        tens of ms, which the GUI thread should not wait for."""
         if self.reader is None or self.contract_ref is None or not self.address:
             return
         now = int(self.clock())
         horizon = now + self.rules.running_dry_seconds
-        rows = self.reader.ending_between(self.contract_ref, self.address, now, horizon + 1)
+        path, ref, address, rules = self.reader.path, self.contract_ref, self.address, self.rules
+
+        def read() -> list[StreamRow]:
+            reader = IndexReader(path)
+            try:
+                return reader.ending_between(ref, address, now, horizon + 1)
+            finally:
+                reader.close()
+
+        rows = await asyncio.to_thread(read)
+        if rules is not self.rules or address != self.address:
+            return  # the account or the index changed meanwhile: the next check covers it
         for notice in self.rules.running_dry(rows, now):
             if self.prefs.get("notifications"):
                 self.events.emit(notice)

@@ -40,6 +40,7 @@ from flowfi_desktop.app.events import (
 from flowfi_desktop.app.session import AppSession
 from flowfi_desktop.app.tokenbook import TokenLearner
 from flowfi_desktop.app.wallet_actions import ActionSpec, WalletActions
+from flowfi_desktop.chain.rpc import tls_context
 from flowfi_desktop.errors import FlowFiError, RefusedError
 from flowfi_desktop.keys.accounts import Unlocked
 from flowfi_desktop.keys.keystore import WrongPassword
@@ -192,7 +193,9 @@ class MainWindow(QMainWindow):
         bridge.lock_changed.connect(self._show_lock)
         self.dry_timer = QTimer(self)
         self.dry_timer.setInterval(30_000)
-        self.dry_timer.timeout.connect(session.check_running_dry)
+        self.dry_timer.timeout.connect(
+            lambda: spawn(session.check_running_dry(), name="running-dry check")
+        )
         self.dry_timer.start()
         self._previous_page = "dashboard"
         self._page = "dashboard"
@@ -249,6 +252,9 @@ class MainWindow(QMainWindow):
 
     async def start(self) -> None:
         """Opens the index and starts syncing (called once the loop runs)."""
+        # The TLS settings every HTTP client shares read the CA bundle (~25 ms): here, not on
+        # the GUI thread at the first client a user action makes.
+        await asyncio.to_thread(tls_context)
         try:
             await self.session.start_sync()
         except FlowFiError as error:
@@ -573,7 +579,9 @@ class MainWindow(QMainWindow):
     def lock(self) -> None:
         if self.unlocked is not None:
             self.unlocked = None
-            self.session.wallet.forget_unlock()
+            # Off the GUI thread: the OS keyring is D-Bus IPC, and its first use loads every
+            # backend (on Linux the macOS one runs `find_library`: 100+ ms).
+            spawn(asyncio.to_thread(self.session.wallet.forget_unlock), name="forget unlock")
         self.session.set_lock(True)
 
     async def ensure_unlocked(self) -> Unlocked | None:

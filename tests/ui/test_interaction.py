@@ -126,9 +126,9 @@ def test_tray_notifies_incoming_withdrawal_cancel_and_running_dry(
             end_time=encode_i128(NOW + 1_800),
         )
         session.streams_changed(frozenset({10_002}))  # known now; created by me: no notice
-        session.check_running_dry()
+        await session.check_running_dry()
         await until(lambda: len(tray.shown) == 4)
-        session.check_running_dry()
+        await session.check_running_dry()
         # Notifications off: the rules still run, nothing is shown.
         session.prefs.set("notifications", False)
         db.execute("UPDATE streams SET status = 'cancelled', is_active = 0 WHERE stream_id = 10002")
