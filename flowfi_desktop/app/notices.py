@@ -34,8 +34,12 @@ class NoticeRules:
         self.baseline_seen((s.stream_id, seen(s)) for s in streams)
 
     def baseline_seen(self, known: Iterable[tuple[int, Seen]]) -> None:
-        """The first look, as (stream id, ``seen()``) pairs (``IndexReader.seen_by_notices``)."""
+        """The first look, as (stream id, ``seen()``) pairs (``IndexReader.seen_by_notices``).
+        What ``changed`` recorded before it (read on a worker meanwhile) is as new or newer, so
+        it stays."""
+        recorded = self._known
         self._known = dict(known)
+        self._known.update(recorded)
         self._baseline = True
 
     def changed(self, streams: Iterable[StreamRow]) -> list[NoticeRaised]:

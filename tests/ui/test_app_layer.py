@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gc
 import sqlite3
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -133,6 +135,43 @@ def test_derived_states_are_honest() -> None:
     late = derived.derive(row(rate_per_second=333), NOW - 49)
     assert late.rounding_delay == 1
     assert "later than requested" in late.detail
+
+
+def test_changes_recorded_while_the_baseline_is_read_are_kept() -> None:
+    """An account switch reads the rules' baseline on a worker; a change the rules saw
+    meanwhile is newer than that read and must not be notified again once it lands."""
+    book = TokenBook(LOCAL_PASSPHRASE)
+    rules = NoticeRules(frozenset({ME}), book.format)
+    assert rules.changed([row(stream_id=1, withdrawn_amount=400)]) == []  # no baseline yet
+    rules.baseline_seen([(1, (False, 0, 1_000)), (2, (False, 0, 1_000))])  # read before it
+    assert rules.changed([row(stream_id=1, withdrawn_amount=400)]) == []
+    assert [n.kind for n in rules.changed([row(stream_id=2, withdrawn_amount=9)])] == ["withdrawn"]
+
+
+def test_an_account_switch_reads_the_baseline_off_the_loop(tmp_path: Path, run) -> None:
+    demo_data_dir(tmp_path, 300)
+    session = AppSession(tmp_path, clock=lambda: NOW)
+    run(_open(session))
+    loop_thread = threading.get_ident()
+    read_on: list[int] = []
+    original = IndexReader.seen_by_notices
+
+    def recording(reader: IndexReader, *args: Any) -> Any:
+        read_on.append(threading.get_ident())
+        return original(reader, *args)
+
+    async def switch() -> None:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(IndexReader, "seen_by_notices", recording)
+            session.switch_account(session.account.name if session.account else None)
+            assert not session.rules._baseline  # not read on the loop's thread
+            await session.rules_ready()
+        assert session.rules._baseline
+
+    run(switch())
+    assert read_on
+    assert loop_thread not in read_on
+    run(session.close())
 
 
 def test_notice_rules_baseline_then_changes() -> None:

@@ -86,6 +86,7 @@ def test_tray_notifies_incoming_withdrawal_cancel_and_running_dry(
         session.prefs.set("notifications", True)
         session.prefs.set("running_dry_minutes", 60)
         session.switch_account("me")  # rules from a baseline of the index as it is
+        await session.rules_ready()
         await until(lambda: window.account_box.currentData() == "me")
         assert tray.shown == []
         # A new incoming stream.
