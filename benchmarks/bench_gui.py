@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.stalls import Heartbeat, sample_when_late
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 5
 
@@ -201,17 +203,8 @@ async def _filter_stalls(window: Any) -> dict[str, float]:
     window.show_page("all")
     await _settle(model)
     rows = model.rowCount()
-    gaps: list[float] = []
-    running = True
-    last = [time.perf_counter()]  # when the heartbeat last woke
-
-    async def heartbeat() -> None:
-        while running:
-            before = time.perf_counter()
-            await asyncio.sleep(0.005)
-            last[0] = time.perf_counter()
-            gaps.append(last[0] - before - 0.005)
-
+    beat = Heartbeat()
+    gaps = beat.gaps
     detail = bool(os.environ.get("BENCH_DETAIL"))
     collections: list[tuple[int, float]] = []  # (generation, ms) of each GC pass on any thread
     started: list[float] = []
@@ -226,8 +219,8 @@ async def _filter_stalls(window: Any) -> dict[str, float]:
     if detail:
         print(f"GC-tracked objects not frozen: {len(gc.get_objects())}", flush=True)
         gc.callbacks.append(on_gc)
-        _sample_when_late(lambda: running, last, samples)
-    beat = asyncio.get_running_loop().create_task(heartbeat())
+        sample_when_late(beat, samples)
+    beat.start()
     await asyncio.sleep(0.05)
     changes: list[tuple[str, Any]] = []
     for key in ("deposited", "sender", "direction", "status", "claimable", "rate", "id"):
@@ -249,8 +242,7 @@ async def _filter_stalls(window: Any) -> dict[str, float]:
         await asyncio.sleep(0.05)  # the repaint of the new rows
         worst.append(max(gaps[mark:], default=0.0))
         named.append((worst[-1], name))
-    running = False
-    await beat
+    await beat.stop()
     worst.sort()
     if detail:
         gc.callbacks.remove(on_gc)
@@ -285,37 +277,6 @@ async def _filter_stalls(window: Any) -> dict[str, float]:
         "filter_median_stall_ms": statistics.median(worst) * 1000,
         "filter_full_gc_ms": full_gc * 1000,
     }
-
-
-def _sample_when_late(
-    running: Any, last: list[float], samples: dict[str, int], late: float = 0.02
-) -> None:
-    """A thread that, while ``running()``, looks every 3 ms whether the heartbeat (which sets
-    ``last[0]``) is more than ``late`` seconds late, and if so counts where the GUI thread and
-    any busy worker thread are (``samples``: their innermost frames -> times seen)."""
-    import threading
-    import traceback
-
-    gui, me = threading.get_ident(), [0]
-
-    def where(ident: int, frame: Any) -> str | None:
-        stack = traceback.extract_stack(frame)[-3:]
-        if ident != gui and stack[-1].name == "wait":  # an idle pool thread
-            return None
-        inner = " < ".join(f"{f.name}:{f.lineno}" for f in reversed(stack))
-        return f"{'GUI' if ident == gui else 'worker'}: {inner}"
-
-    def sample() -> None:
-        me[0] = threading.get_ident()
-        while running():
-            time.sleep(0.003)
-            if time.perf_counter() - last[0] > late:
-                frames = sys._current_frames().items()
-                found = [where(i, f) for i, f in frames if i != me[0]]
-                key = " | ".join(sorted(w for w in found if w))
-                samples[key] = samples.get(key, 0) + 1
-
-    threading.Thread(target=sample, daemon=True).start()
 
 
 async def _quiesce() -> None:

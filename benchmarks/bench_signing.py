@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.stalls import Heartbeat, sample_when_late
+
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = int(os.environ.get("BENCH_SIGNING_ROUNDS", "3"))
 PASSWORD = "bench signing password"  # noqa: S105 - a throwaway wallet
@@ -91,6 +93,7 @@ def _child() -> None:
             window, session, _bridge = build_window(data_dir, tray=False, first_run=False)
             window.show()
             results: list[dict[str, float]] = []
+            step_name = [""]  # the step running now (BENCH_DETAIL tags samples with it)
 
             async def until(check: Any, seconds: float, what: str) -> None:
                 deadline = time.monotonic() + seconds
@@ -147,22 +150,12 @@ def _child() -> None:
 
             async def scenario() -> None:
                 await window.start()
-                gaps: list[float] = []
-                running = True
-
-                last = [time.perf_counter()]
-
-                async def heartbeat() -> None:
-                    while running:
-                        before = time.perf_counter()
-                        await asyncio.sleep(0.005)
-                        last[0] = time.perf_counter()
-                        gaps.append(last[0] - before - 0.005)
-
+                beat = Heartbeat()
+                gaps = beat.gaps
+                samples: dict[str, int] = {}
                 if os.environ.get("BENCH_DETAIL"):
-                    _sample_when_late(lambda: running, last)
-
-                beat = asyncio.get_running_loop().create_task(heartbeat())
+                    sample_when_late(beat, samples, depth=6, tag=lambda: f"[{step_name[0]}] ")
+                beat.start()
                 try:
                     for _ in range(ROUNDS):
                         worst: dict[str, float] = {}
@@ -171,7 +164,7 @@ def _child() -> None:
                             name: str, work: Any, worst: dict[str, float] = worst
                         ) -> Any:
                             gaps.clear()
-                            CURRENT_STEP[0] = name
+                            step_name[0] = name
                             outcome = await work
                             worst[name] = max(worst.get(name, 0.0), max(gaps, default=0.0) * 1000)
                             return outcome
@@ -199,9 +192,10 @@ def _child() -> None:
                         await step("cancel", act("cancel", stream_id))
                         results.append(worst)
                 finally:
-                    running = False
-                    await beat
+                    await beat.stop()
                     await window.shutdown()
+                    for key, count in sorted(samples.items(), key=lambda kv: -kv[1])[:40]:
+                        print(f"{count:5d}  {key}", file=sys.stderr)
 
             with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
                 runner.run(scenario())
@@ -209,39 +203,6 @@ def _child() -> None:
         finally:
             net.stop()
     print(json.dumps(results), flush=True)
-
-
-CURRENT_STEP = [""]
-
-
-def _sample_when_late(running: Any, last: list[float]) -> None:
-    """BENCH_DETAIL=1: where the GUI thread is while the heartbeat is over 20 ms late (printed
-    to stderr at exit, most frequent first)."""
-    import atexit
-    import threading
-    import traceback
-
-    main_id = threading.main_thread().ident
-    seen: dict[str, int] = {}
-
-    def sample() -> None:
-        while running():
-            time.sleep(0.002)
-            if time.perf_counter() - last[0] > 0.02:
-                frame = sys._current_frames().get(main_id or 0)
-                if frame is not None:
-                    stack = traceback.extract_stack(frame)[-6:]
-                    key = f"[{CURRENT_STEP[0]}] " + " < ".join(
-                        f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)
-                    )
-                    seen[key] = seen.get(key, 0) + 1
-
-    def report() -> None:
-        for key, count in sorted(seen.items(), key=lambda kv: -kv[1])[:40]:
-            print(f"{count:5d}  {key}", file=sys.stderr)
-
-    atexit.register(report)
-    threading.Thread(target=sample, daemon=True).start()
 
 
 def main() -> None:
