@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from flowfi_desktop.app.dashboard import Dashboard
 from flowfi_desktop.app.events import (
@@ -30,7 +31,7 @@ from flowfi_desktop.app.events import (
     SyncProgressed,
     SyncStatusChanged,
 )
-from flowfi_desktop.app.notices import NoticeRules, Seen
+from flowfi_desktop.app.notices import NoticeRules
 from flowfi_desktop.app.preferences import Preferences
 from flowfi_desktop.app.queries import IndexReader, StreamRow
 from flowfi_desktop.app.tokenbook import TokenBook, learn_from_index
@@ -61,6 +62,23 @@ class SyncView:
     ledger: int = 0
     latest_ledger: int = 0
     synced_at: int | None = None
+
+
+T = TypeVar("T")
+
+
+async def read_off_loop(path: Path, read: Callable[[IndexReader], T]) -> T:
+    """``read`` on a worker thread with a connection of its own to the index at ``path``
+    (the session's reader belongs to the loop's thread)."""
+
+    def run() -> T:
+        reader = IndexReader(path)
+        try:
+            return read(reader)
+        finally:
+            reader.close()
+
+    return await asyncio.to_thread(run)
 
 
 class AppSession:
@@ -156,15 +174,8 @@ class AppSession:
             rules.baseline_seen(self.reader.seen_by_notices(ref, addresses))
             return
 
-        def read() -> list[tuple[int, Seen]]:
-            reader = IndexReader(path)
-            try:
-                return list(reader.seen_by_notices(ref, addresses))
-            finally:
-                reader.close()
-
         async def load() -> None:
-            known = await asyncio.to_thread(read)
+            known = await read_off_loop(path, lambda r: list(r.seen_by_notices(ref, addresses)))
             rules.baseline_seen(known)  # harmless on rules a newer switch has replaced
 
         self._baseline_task = loop.create_task(load(), name="notice baseline")
@@ -228,16 +239,10 @@ class AppSession:
         streams takes most of a second."""
         if self.reader is None or self.contract_ref is None:
             return Dashboard(frozenset(self.addresses))
-        path, ref, addresses = self.reader.path, self.contract_ref, self.addresses
-
-        def load() -> Dashboard:
-            reader = IndexReader(path)
-            try:
-                return Dashboard.from_index(reader, ref, addresses)
-            finally:
-                reader.close()
-
-        return await asyncio.to_thread(load)
+        ref, addresses = self.contract_ref, self.addresses
+        return await read_off_loop(
+            self.reader.path, lambda r: Dashboard.from_index(r, ref, addresses)
+        )
 
     def stream(self, stream_id: int) -> StreamRow | None:
         if self.reader is None or self.contract_ref is None:
@@ -381,16 +386,10 @@ class AppSession:
             return
         now = int(self.clock())
         horizon = now + self.rules.running_dry_seconds
-        path, ref, address, rules = self.reader.path, self.contract_ref, self.address, self.rules
-
-        def read() -> list[StreamRow]:
-            reader = IndexReader(path)
-            try:
-                return reader.ending_between(ref, address, now, horizon + 1)
-            finally:
-                reader.close()
-
-        rows = await asyncio.to_thread(read)
+        ref, address, rules = self.contract_ref, self.address, self.rules
+        rows = await read_off_loop(
+            self.reader.path, lambda r: r.ending_between(ref, address, now, horizon + 1)
+        )
         if rules is not self.rules or address != self.address:
             return  # the account or the index changed meanwhile: the next check covers it
         for notice in self.rules.running_dry(rows, now):
