@@ -85,15 +85,30 @@ class Flowing:
     ``e = accrual.end_time`` (``t0 + ceil(R / r)``, saturating), ``accrual.claimable_at`` is
     ``0`` before ``t0``, exactly ``r * (now - t0)`` for ``t0 <= now < e`` (less than ``R`` there,
     so neither the ``min`` nor the i128 saturation applies) and ``R`` from ``e`` on. A stream with
-    ``r <= 0`` never has anything claimable. A stream flows (``dashboard.accruing``) while
-    ``now < e``; ``e >= t0`` always. So at ``now``, with the streams sorted by end and by ``t0``:
+    ``r == 0`` never has anything claimable; one with ``r < 0`` (not a rate the contract takes,
+    but the index may hold anything) has ``0`` until ``r * (now - t0)`` leaves the i128 range,
+    at the jump ``j = t0 + 2**127 // -r + 1``, and ``R`` from then on (the saturation returns
+    everything). A stream flows (``dashboard.accruing``) while ``now < e``; ``e >= t0`` always.
+    So at ``now``, with the streams sorted by end, by ``t0`` and by jump:
 
-        claimable = sum(R | e <= now) + sum(r*(now - t0) | e > now) - sum(r*(now - t0) | t0 > now)
+        claimable = sum(R | e <= now, r > 0) + sum(r*(now - t0) | e > now, r > 0)
+                    - sum(r*(now - t0) | t0 > now, r > 0) + sum(R | j <= now, r < 0)
         rate      = sum(rate | e > now)
 
     (every stream with ``t0 > now`` also has ``e > now``)."""
 
-    __slots__ = ("_ends", "_r", "_rate", "_remaining", "_rt0", "_s_r", "_s_rt0", "_starts")
+    __slots__ = (
+        "_ends",
+        "_jumped",
+        "_jumps",
+        "_r",
+        "_rate",
+        "_remaining",
+        "_rt0",
+        "_s_r",
+        "_s_rt0",
+        "_starts",
+    )
 
     def __init__(self, streams: Iterable[tuple[int, int, int, int]]) -> None:
         """``streams``: ``(end, rate, t0, remaining)`` of each stream."""
@@ -112,6 +127,13 @@ class Flowing:
         self._starts = tuple(t0 for t0, _ in by_start)
         self._s_r = _prefix(r for _, r in by_start)
         self._s_rt0 = _prefix(r * t0 for t0, r in by_start)
+        by_jump = sorted(
+            (t0 + (1 << 127) // -r + 1, rem)
+            for r, t0, rem in zip(rates, starts, remaining, strict=True)
+            if r < 0
+        )
+        self._jumps = tuple(j for j, _ in by_jump)
+        self._jumped = _prefix(rem for _, rem in by_jump)
 
     def __len__(self) -> int:
         return len(self._ends)
@@ -123,7 +145,8 @@ class Flowing:
         m = bisect_right(self._starts, now)  # [m, n) of the by-start order have not started
         flowing = now * (self._r[n] - self._r[k]) - (self._rt0[n] - self._rt0[k])
         waiting = now * (self._s_r[n] - self._s_r[m]) - (self._s_rt0[n] - self._s_rt0[m])
-        claimable = self._remaining[k] + flowing - waiting
+        jumped = self._jumped[bisect_right(self._jumps, now)]
+        claimable = self._remaining[k] + flowing - waiting + jumped
         rate = self._rate[n] - self._rate[k]
         if k == n:
             return claimable, rate, None, None

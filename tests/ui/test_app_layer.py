@@ -120,6 +120,17 @@ def test_dashboard_sums_equal_the_per_stream_arithmetic(
         assert board.totals(now) == per_stream_totals(frozenset({ME}), streams, now)
 
 
+def test_a_negative_rate_whose_accrual_leaves_i128_makes_everything_claimable() -> None:
+    """The case the property test found in CI: ``r * elapsed`` below i128's minimum saturates
+    to the whole remaining amount, from the second it first does."""
+    rate = -85_070_591_730_234_615_865_843_651_857_942_053  # about -2**126: the jump is t0 + 3
+    streams = [row(rate_per_second=rate, deposited_amount=1, last_update_time=NOW - 2_000)]
+    board = Dashboard.load(frozenset({ME}), streams)
+    for now in (NOW - 2_000, NOW - 1_998, NOW - 1_997, NOW):
+        assert board.totals(now) == per_stream_totals(frozenset({ME}), streams, now)
+    assert board.totals(NOW)[NATIVE].withdrawable == 1
+
+
 def test_derived_states_are_honest() -> None:
     assert derived.derive(row(), NOW).key == derived.STREAMING
     dry = row(start_time=NOW - 200, last_update_time=NOW - 200)
