@@ -12,6 +12,8 @@ STAMPS := .stamps
 export CARGO_TARGET_DIR ?= $(CURDIR)/contracts/target
 CARGO := cargo
 CARGO_FLAGS := --manifest-path contracts/Cargo.toml --locked
+# flowfi_native (a PyO3 extension) builds and tests against the virtualenv's Python.
+export PYO3_PYTHON ?= $(CURDIR)/$(BIN)/python
 
 .PHONY: help setup rust-toolchain wasm rust-test lint typecheck pytest test run bench package \
 	package-smoke clean
@@ -34,7 +36,15 @@ $(STAMPS)/venv: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@mkdir -p $(STAMPS) && touch $@
 
-setup: $(STAMPS)/venv rust-toolchain
+# The indexer's native page reader, installed into the virtualenv (the app runs without it,
+# slower: the tests and `make run` use it).
+NATIVE_SOURCES := $(wildcard contracts/flowfi_native/src/*.rs) contracts/flowfi_native/Cargo.toml \
+	contracts/flowfi_native/pyproject.toml contracts/flowfi_native/flowfi_native.pyi contracts/Cargo.lock
+$(STAMPS)/native: $(STAMPS)/venv $(NATIVE_SOURCES)
+	$(BIN)/maturin develop --locked --quiet -m contracts/flowfi_native/Cargo.toml
+	@touch $@
+
+setup: rust-toolchain $(STAMPS)/venv $(STAMPS)/native
 
 rust-toolchain:
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found; install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
@@ -55,7 +65,7 @@ localnet: localnet-bin
 	$(LOCALNET_BIN) --ledger-interval-ms 1000
 
 # ---------------------------------------------------------------- checks
-rust-test: rust-toolchain
+rust-test: rust-toolchain $(STAMPS)/venv
 	$(CARGO) test $(CARGO_FLAGS) --workspace
 
 lint: setup

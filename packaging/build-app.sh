@@ -28,4 +28,9 @@ if command -v readelf >/dev/null && [ -d dist/flowfi-desktop/_internal ]; then
         | while read -r lib; do [ -e "dist/flowfi-desktop/_internal/PySide6/Qt/lib/$lib" ] || echo "$lib"; done)
     [ -z "$missing" ] || { echo "error: bundled files need Qt libraries left out: $missing" >&2; exit 1; }
 fi
+# The app runs without the native page reader, only slower: a bundle without it is a build bug.
+if [ -z "$(find dist -name 'flowfi_native*' -print -quit)" ]; then
+    echo "error: flowfi_native is not in the bundle (make setup builds it)" >&2
+    exit 1
+fi
 echo "app folder: dist/flowfi-desktop ($(du -sh dist/flowfi-desktop | cut -f1))"

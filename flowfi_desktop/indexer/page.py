@@ -1,9 +1,16 @@
 """One getEvents answer, read from its JSON and checked before anything is written.
 
-The answer's JSON is decoded straight into typed structs by msgspec (``decode_events_reply``):
-JSON parsing and the type checks of every event run in C, which costs a third of ``json.loads``
-alone and leaves no per-event dict behind. A result that arrives already parsed (``RpcCaller``
-implementations without ``call_raw``) is converted into the same structs.
+Three readers, fastest first (``read_events_reply`` picks):
+
+- ``flowfi_native`` (Rust, contracts/flowfi_native) reads a whole reply of the contract's known
+  events (JSON, every check below, the XDR) without holding the GIL, and declines anything else;
+- msgspec decodes the answer's JSON straight into typed structs (``decode_events_reply``): JSON
+  parsing and the type checks run in C, which costs a third of ``json.loads`` alone;
+- a result that arrives already parsed (``RpcCaller`` implementations without
+  ``call_decoded``) is converted into the same structs.
+
+The Python readers own every error message and every unknown or invalid event: a page the
+native reader declines is read by them, so a bad page reads the same with or without it.
 """
 
 from __future__ import annotations
@@ -16,6 +23,13 @@ import msgspec
 
 from flowfi_desktop.indexer.decode import DecodedEvent
 from flowfi_desktop.indexer.rpc_port import RpcDataError
+
+try:
+    import flowfi_native
+    from flowfi_native import NativePage as NativePage
+except ImportError:  # not built (a source checkout without `make`): the Python readers do it all
+    flowfi_native = None  # type: ignore[assignment]
+    NativePage = None  # type: ignore[assignment,misc]
 
 
 class PageDataError(RpcDataError):
@@ -87,6 +101,18 @@ def decode_events_reply(body: bytes, request_id: int | None) -> WirePage | None:
     if request_id is not None and reply.id is not None and reply.id != request_id:
         return None
     return reply.result
+
+
+def read_events_reply(
+    body: bytes, request_id: int | None, contract_id: str, after: str | None
+) -> NativePage | WirePage | None:
+    """The native reader's page of ``body`` if it takes it, else ``decode_events_reply``'s.
+    ``after``: the cursor the request started after."""
+    if flowfi_native is not None:
+        page = flowfi_native.read_page(body, request_id, contract_id, after)
+        if page is not None:
+            return page
+    return decode_events_reply(body, request_id)
 
 
 def to_wire_page(result: Any) -> WirePage:

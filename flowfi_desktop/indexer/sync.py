@@ -53,13 +53,15 @@ from flowfi_desktop.indexer.notify import (
 )
 from flowfi_desktop.indexer.page import (
     EventsPage,
+    NativePage,
     PageDataError,
+    RawEvent,
     check_page,
     cursor_ledger,
-    decode_events_reply,
     max_cursor,
     page_frame,
     parse_events,
+    read_events_reply,
     to_wire_page,
 )
 from flowfi_desktop.indexer.plan import CACHE_MAX, SLICE, PagePlanner, StreamCache
@@ -394,6 +396,8 @@ class Indexer:
     async def _read_page(self, result: Any, after: str) -> EventsPage:
         """Checks and decodes a getEvents result on the loop, ``SLICE`` events at a time (a
         10,000-event page is ~25 ms of Python; a slice ~5 ms, then Qt gets its turn)."""
+        if NativePage is not None and isinstance(result, NativePage):
+            return await self._take_native(result)
         items, page = page_frame(to_wire_page(result))
         previous = after
         for start in range(0, len(items), SLICE):
@@ -406,6 +410,19 @@ class Indexer:
         decoded: list[DecodedEvent] = []
         for start in range(0, len(page.events), SLICE):
             decoded += decode_page(page.events[start : start + SLICE])
+            await asyncio.sleep(0)
+        page.decoded = decoded
+        return page
+
+    async def _take_native(self, native: NativePage) -> EventsPage:
+        """A page the native reader read and checked in full: its Python objects, ``SLICE``
+        events at a time."""
+        page = EventsPage([], native.cursor, native.latest_ledger, native.oldest_ledger)
+        decoded: list[DecodedEvent] = []
+        for start in range(0, len(native), SLICE):
+            raws, decs = native.take(start, start + SLICE, RawEvent, DecodedEvent)
+            page.events += raws
+            decoded += decs
             await asyncio.sleep(0)
         page.decoded = decoded
         return page
@@ -527,7 +544,14 @@ class Indexer:
             else:
                 params["pagination"]["cursor"] = cursor
             try:
-                result = await self._call("getEvents", params, tries, decode_events_reply)
+                result = await self._call(
+                    "getEvents",
+                    params,
+                    tries,
+                    lambda body, request_id: read_events_reply(
+                        body, request_id, self.contract_id, cursor
+                    ),
+                )
                 return await self._read_page(result, cursor)
             except PageDataError as error:
                 failure: NetworkError = error

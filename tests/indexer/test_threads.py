@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from flowfi_desktop.indexer import page as page_module
 from flowfi_desktop.indexer import sync
 from flowfi_desktop.indexer.notify import Notification
+from flowfi_desktop.indexer.page import RawEvent
 from flowfi_desktop.indexer.plan import SLICE, PagePlanner
 from flowfi_desktop.indexer.rpc_server import LocalRpc
 from flowfi_desktop.indexer.synthetic import SyntheticHistory, generate_history
@@ -64,18 +66,31 @@ def test_notifications_come_on_the_loop_thread_and_sql_runs_on_the_writer_thread
     assert_exact(rig, history)
 
 
+@pytest.mark.parametrize("reader", ["native", "python"])
 def test_the_loop_is_never_held_for_a_whole_page(
     tmp_path: Path,
     server: LocalRpc,
     history: SyntheticHistory,
     monkeypatch: pytest.MonkeyPatch,
+    reader: str,
 ) -> None:
     """10,000-event pages; between two turns of the loop the indexer works through at most one
     slice of events (checking, decoding, applying, building stream rows), never a whole page.
     Counted, not timed: the page steps report how many events they handle, and a task beside
-    the sync takes every turn the loop gives it."""
+    the sync takes every turn the loop gives it. With the native reader, the Python objects of
+    its page are made a slice at a time; without it, the Python readers check and decode."""
+    if reader == "python":
+        monkeypatch.setattr(page_module, "flowfi_native", None)
     rig = make_rig(tmp_path, server, replace(FAST, page_limit=10_000))
     handled = [0]
+    native_events = [0]
+
+    def counting_raw_event(*args: Any) -> RawEvent:
+        handled[0] += 1
+        native_events[0] += 1
+        return RawEvent(*args)
+
+    monkeypatch.setattr(sync, "RawEvent", counting_raw_event)
 
     def counting(name: str, size: Any) -> None:
         original = getattr(sync, name)
@@ -117,7 +132,12 @@ def test_the_loop_is_never_held_for_a_whole_page(
 
     asyncio.run(run())
     assert_exact(rig, history)
-    assert handled[0] >= 3 * len(history.events)  # the counting saw the work
+    # The counting saw the work: each event is read (natively or not) and applied.
+    assert handled[0] >= 2 * len(history.events)
+    if reader == "native":
+        assert native_events[0] == len(history.events), "the native reader was not used"
+    else:
+        assert native_events[0] == 0
     assert most <= SLICE, f"{most} events handled in one turn of the loop (slice: {SLICE})"
 
 
