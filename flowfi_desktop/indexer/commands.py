@@ -97,7 +97,9 @@ async def sync(
         config = SyncConfig(page_limit=max(1, min(int(os.environ[PAGE_LIMIT_ENV]), 10_000)))
     client = None
     if rpc is None:
-        rpc = client = indexer_rpc(target.rpc_url)
+        # Also off the loop: the first client imports the HTTP stack and loads the CA bundle
+        # (~75 ms with the GIL held).
+        rpc = client = await asyncio.to_thread(indexer_rpc, target.rpc_url)
     notifier = Notifier()
     if on_notification is not None:
         notifier.subscribe(on_notification)

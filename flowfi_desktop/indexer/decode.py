@@ -18,10 +18,10 @@ from __future__ import annotations
 import binascii
 import re
 import struct
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, Final
 
+import msgspec
 from stellar_sdk import StrKey
 
 UNKNOWN: Final = "unknown"
@@ -104,9 +104,9 @@ _TYPE_AND_U64 = struct.Struct(">IQ")
 _SYMBOL_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
-@dataclass(slots=True)
-class DecodedEvent:
-    """``name`` is the event name or ``UNKNOWN``; ``fields`` the data map (None if unknown)."""
+class DecodedEvent(msgspec.Struct, gc=False):
+    """``name`` is the event name or ``UNKNOWN``; ``fields`` the data map (None if unknown).
+    Not tracked by the cyclic GC, like ``page.RawEvent``."""
 
     name: str
     stream_id: int | None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from stellar_sdk import Keypair, StrKey
 
 from flowfi_desktop.indexer import accrual
@@ -352,9 +353,7 @@ def generate_history(
 
 
 def _copy_streams(streams: dict[int, StreamState]) -> dict[int, StreamState]:
-    return {
-        sid: StreamState(**{k: getattr(s, k) for k in s.__slots__}) for sid, s in streams.items()
-    }
+    return {sid: msgspec.structs.replace(s) for sid, s in streams.items()}
 
 
 def _random_call(

@@ -6,9 +6,9 @@ import asyncio
 import csv
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from flowfi_desktop.errors import InputError
@@ -143,7 +143,9 @@ def test_verify_reports_agreement_and_then_a_tampered_stream(
         # The chain says something else about stream 3: verification must notice.
         tampered = dict(history.model.streams)
         original = tampered[3]
-        tampered[3] = replace(original, withdrawn_amount=original.withdrawn_amount + 1)
+        tampered[3] = msgspec.structs.replace(
+            original, withdrawn_amount=original.withdrawn_amount + 1
+        )
         server.streams_override = tampered
         report = asyncio.run(commands.verify(target))
     assert not report.ok
