@@ -427,10 +427,14 @@ class RpcClient:
         method: str,
         params: Mapping[str, Any] | None,
         decode: Callable[[bytes, int], T | None] | None,
+        *,
+        decode_off_loop: bool = False,
     ) -> T | dict[str, Any]:
         """``call``, but a 2xx reply's body goes to ``decode(body, request_id)`` first: a typed
         reader for one method's answer (the indexer's getEvents). When it returns None the
-        reply is read the generic way: the matching error, or the result as plain JSON."""
+        reply is read the generic way: the matching error, or the result as plain JSON.
+        ``decode_off_loop``: run ``decode`` in a worker thread (a reader that releases the GIL
+        for milliseconds, like the indexer's native one, then leaves the loop free)."""
         request_id = next(self._ids)
         body = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": dict(params or {})}
         shown = redact_url(self.url)
@@ -456,7 +460,10 @@ class RpcClient:
                 url=shown,
             )
         if decode is not None:
-            decoded = decode(reply.content, request_id)
+            if decode_off_loop:
+                decoded = await asyncio.to_thread(decode, reply.content, request_id)
+            else:
+                decoded = decode(reply.content, request_id)
             if decoded is not None:
                 return decoded
         result = parse_jsonrpc_reply(reply.text, method=method, url=shown, request_id=request_id)

@@ -2,8 +2,9 @@
 
 One coroutine, ``call(method, params)``, returning the JSON-RPC ``result`` as plain JSON (no
 models: the indexer reads getEvents itself for speed) and raising ``NetworkError`` subclasses.
-A client may also offer ``call_decoded(method, params, decode)``, which hands the reply body to
-a typed reader first (``RpcClient`` does; the indexer uses it for getEvents, see ``page.py``).
+A client may also offer ``call_decoded(method, params, decode, decode_off_loop=...)``, which
+hands the reply body to a typed reader first, in a worker thread if asked (``RpcClient`` does;
+the indexer uses it for getEvents, whose native reader releases the GIL, see ``page.py``).
 ``flowfi_desktop.chain.rpc.RpcClient`` is the implementation; build it with ``retry=NO_RETRY``
 for the indexer, whose loop does its own retrying so it can report each attempt as a status.
 A JSON-RPC error carries its ``code`` attribute (``RpcServerError``).

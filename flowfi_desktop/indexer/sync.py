@@ -219,7 +219,7 @@ class Indexer:
             attempt += 1
             try:
                 if call_decoded is not None:
-                    return await call_decoded(method, params, decode)
+                    return await call_decoded(method, params, decode, decode_off_loop=True)
                 return await self.rpc.call(method, params)
             except NetworkError as error:
                 if error_code(error) == INVALID_REQUEST:
