@@ -14,6 +14,8 @@ Reported, as medians of several runs:
   for other processes);
 - stellar-sdk's generic decode (``SCVal.from_xdr`` + ``scval.to_native``) and our decoder on
   the same events;
+- the page readers on the same reply bodies: the native one (``flowfi_native``) and the Python
+  readers (msgspec, checks, decode);
 - a raw SQLite ``executemany`` of the same rows into the same schema;
 - peak memory: the peak RSS (``ru_maxrss``) of the ingest process during the whole catch-up,
   interpreter and libraries included;
@@ -26,6 +28,7 @@ Reported, as medians of several runs:
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import resource
@@ -153,6 +156,86 @@ def _all_events(url: str, contract_id: str) -> list[dict[str, Any]]:
         params = {"pagination": {"cursor": page["cursor"]}}
 
 
+def _page_bodies(url: str, contract_id: str) -> list[bytes]:
+    """The raw getEvents reply bodies of the whole history (10,000-event pages)."""
+    bodies: list[bytes] = []
+    params: dict[str, Any] = {"startLedger": 1}
+    while True:
+        body = json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "getEvents",
+                "params": {
+                    **params,
+                    "filters": [{"contractIds": [contract_id]}],
+                    "pagination": {**params.get("pagination", {}), "limit": 10_000},
+                },
+            }
+        ).encode()
+        request = urllib.request.Request(  # noqa: S310 - http:// to our own local server
+            url, body, {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            bodies.append(response.read())
+        page = json.loads(bodies[-1])["result"]
+        if len(page["events"]) < 10_000 and int(page["cursor"][:19]) >> 32 >= page["latestLedger"]:
+            return bodies
+        params = {"pagination": {"cursor": page["cursor"]}}
+
+
+def _reader_costs(bodies: list[bytes], contract_id: str) -> tuple[float, float, float]:
+    """CPU us an event of the page readers on the same bodies: the native one's read (without
+    the GIL, in a worker thread in the app) and take (the Python objects, on the loop), and the
+    Python readers' (msgspec, checks, decode). The second of two passes (the first fills the
+    address caches), with the GC paused as the indexer pauses it while it reads a page."""
+    from flowfi_desktop.indexer.decode import DecodedEvent
+    from flowfi_desktop.indexer.page import (
+        RawEvent,
+        check_page,
+        decode_events_reply,
+        flowfi_native,
+        page_frame,
+        parse_events,
+    )
+    from flowfi_desktop.indexer.writer import decode_page
+
+    costs = (0.0, 0.0, 0.0)
+    gc.disable()
+    try:
+        for _ in range(2):
+            read = take = python = 0.0
+            count = 0
+            after = ""
+            for body in bodies:
+                started = time.process_time()
+                if flowfi_native is not None:
+                    native = flowfi_native.read_page(body, 1, contract_id, after)
+                    assert native is not None, flowfi_native.declined_reason(
+                        body, 1, contract_id, after
+                    )
+                    read_done = time.process_time()
+                    native.take(0, len(native), RawEvent, DecodedEvent)
+                    take_done = time.process_time()
+                    read += read_done - started
+                    take += take_done - read_done
+                    started = take_done
+                wire = decode_events_reply(body, 1)
+                assert wire is not None
+                items, page = page_frame(wire)
+                page.events = parse_events(items, contract_id, after)
+                check_page(page, after)
+                decode_page(page.events)
+                python += time.process_time() - started
+                count += len(page.events)
+                after = page.cursor
+            costs = (read / count * 1e6, take / count * 1e6, python / count * 1e6)
+            gc.collect()
+    finally:
+        gc.enable()
+    return costs
+
+
 def _rate(count: int, seconds: float) -> float:
     return count / seconds if seconds > 0 else float("inf")
 
@@ -265,6 +348,10 @@ def main() -> None:
         per_event_us = statistics.median(r["cpu"] / r["events"] * 1e6 for r in runs)
         writer_us = statistics.median(r["writer_cpu"] / r["events"] * 1e6 for r in runs)
 
+        readers = [_reader_costs(_page_bodies(url, contract_id), contract_id) for _ in range(RUNS)]
+        native_read = statistics.median(r[0] for r in readers)
+        native_take = statistics.median(r[1] for r in readers)
+        python_read = statistics.median(r[2] for r in readers)
         events = _all_events(url, contract_id)
         sample = events[:GENERIC_SAMPLE]
         generic = statistics.median(_generic_decode_rate(sample) for _ in range(RUNS))
@@ -285,6 +372,14 @@ def main() -> None:
         f"the rest (HTTP, JSON, checks, decode, planning) {per_event_us - writer_us:.1f} us; "
         f"{BAR_RATIO:.0f}x the generic decode allows {1e6 / (BAR_RATIO * generic):.1f} us"
     )
+    if native_read:
+        print(
+            f"   page readers, CPU per event: native {native_read + native_take:.1f} us (read "
+            f"{native_read:.1f} without the GIL + Python objects {native_take:.1f}); the Python "
+            f"readers {python_read:.1f} us (msgspec, checks, decode)"
+        )
+    else:
+        print(f"   page readers: flowfi_native not built; the Python readers {python_read:.1f} us")
     print(
         f"   longest loop stall during the catch-up (10,000-event pages): median {stall_ms:.1f} ms"
     )
