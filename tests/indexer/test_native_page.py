@@ -171,34 +171,32 @@ def test_known_events_read_like_the_python_readers(
         assert native is not None
 
 
-def _mutations() -> st.SearchStrategy[str]:
-    return st.sampled_from(
-        [
-            "none",
-            "flip",
-            "truncate",
-            "contract",
-            "order",
-            "cursor_behind",
-            "cursor_backwards",
-            "time_offset",
-            "time_fraction",
-            "time_naive",
-            "ledger",
-            "escape",
-            "drop_key",
-            "id_type",
-            "topics",
-            "extra_key",
-            "reply_id",
-            "error_reply",
-            "null_events",
-        ]
-    )
+# Mutations of a page that the Python readers refuse (or, for the close times, read in a form
+# the native reader leaves to them): the native reader must decline each.
+DECLINED_MUTATIONS = (
+    "contract",
+    "order",
+    "cursor_behind",
+    "cursor_backwards",
+    "time_offset",
+    "time_fraction",
+    "time_naive",
+    "ledger",
+    "drop_key",
+    "id_type",
+    "reply_id",
+    "error_reply",
+)
+# Mutations that may leave a page the Python readers take (then both must read it alike).
+OTHER_MUTATIONS = ("none", "flip", "truncate", "escape", "topics", "extra_key", "null_events")
 
 
 @settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(known_events(), min_size=2, max_size=4), _mutations(), st.data())
+@given(
+    st.lists(known_events(), min_size=2, max_size=4),
+    st.sampled_from(DECLINED_MUTATIONS + OTHER_MUTATIONS),
+    st.data(),
+)
 def test_mutated_pages_are_declined_or_read_alike(
     events: list[tuple[str, dict[str, Any], list[str], str]], how: str, data: st.DataObject
 ) -> None:
@@ -250,20 +248,7 @@ def test_mutated_pages_are_declined_or_read_alike(
     if how == "escape":
         body = body.replace(TX_HASH.encode(), b"\\u0061" + TX_HASH[1:].encode(), 1)
     native = _same(body, after)
-    must_decline = how in {
-        "contract",
-        "order",
-        "cursor_behind",
-        "cursor_backwards",
-        "time_offset",
-        "time_fraction",
-        "time_naive",
-        "ledger",
-        "drop_key",
-        "id_type",
-        "reply_id",
-        "error_reply",
-    } or (how == "topics" and victim["topic"] == [])
+    must_decline = how in DECLINED_MUTATIONS or (how == "topics" and victim["topic"] == [])
     if must_decline:
         assert native is None, how
     python = _python(body, after)
