@@ -9,8 +9,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Property tests check results, not speed: hypothesis's default 200 ms deadline per example is a
+# timed assertion that a busy CI machine can fail. (Speed is `make bench`'s.)
+settings.register_profile("flowfi", deadline=None)
+settings.load_profile("flowfi")
 # No test (nor a subprocess it starts) may touch the real profile of whoever runs the tests.
 if "FLOWFI_DATA_DIR" not in os.environ:
     _session_data_dir = tempfile.mkdtemp(prefix="flowfi-test-data-")
