@@ -84,9 +84,28 @@ impl NativePage {
         let names = names(py);
         let raws = PyList::empty(py);
         let decoded = PyList::empty(py);
-        let mut cache = address_cache().lock().unwrap_or_else(|e| e.into_inner());
         let mut addresses: Vec<(String, Py<PyString>)> = Vec::with_capacity(4);
         for event in &self.events[start..stop] {
+            // The cache's lock is never held while Python code runs (the callables are
+            // arbitrary Python: holding it there could deadlock against another thread).
+            addresses.clear();
+            {
+                let mut cache = address_cache().lock().unwrap_or_else(|e| e.into_inner());
+                for value in &event.fields {
+                    if let Value::Address(kind, raw) = value {
+                        if cache.len() >= ADDRESS_CACHE_MAX {
+                            cache.clear();
+                        }
+                        let (text, object) = cache.entry((*kind, *raw)).or_insert_with(|| {
+                            let text = page::strkey(*kind, raw);
+                            let object = PyString::new(py, &text).unbind();
+                            (text, object)
+                        });
+                        addresses.push((text.clone(), object.clone_ref(py)));
+                    }
+                }
+            }
+
             let topic = PyList::new(py, &event.topic)?;
             raws.append(raw_event.call1((
                 &event.id,
@@ -102,26 +121,13 @@ impl NativePage {
 
             let shape = &SHAPES[event.shape];
             let fields = PyDict::new(py);
-            addresses.clear();
-            for ((value, key), _) in event
-                .fields
-                .iter()
-                .zip(&names.fields[event.shape])
-                .zip(shape.fields)
-            {
+            let mut next_address = addresses.iter();
+            for (value, key) in event.fields.iter().zip(&names.fields[event.shape]) {
                 match value {
                     Value::Int(v) => fields.set_item(key.bind(py), *v)?,
-                    Value::Address(kind, raw) => {
-                        if cache.len() >= ADDRESS_CACHE_MAX {
-                            cache.clear();
-                        }
-                        let (text, object) = cache.entry((*kind, *raw)).or_insert_with(|| {
-                            let text = page::strkey(*kind, raw);
-                            let object = PyString::new(py, &text).unbind();
-                            (text, object)
-                        });
+                    Value::Address(..) => {
+                        let (_, object) = next_address.next().expect("one per address field");
                         fields.set_item(key.bind(py), object.bind(py))?;
-                        addresses.push((text.clone(), object.clone_ref(py)));
                     }
                 }
             }
