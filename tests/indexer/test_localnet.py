@@ -10,10 +10,12 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from stellar_sdk import Address, Asset, Keypair, scval, xdr
 
 from flowfi_desktop.indexer import accrual
+from flowfi_desktop.indexer import page as page_module
 from flowfi_desktop.indexer.chain_state import ChainStateReader
 from flowfi_desktop.indexer.notify import Notifier
 from flowfi_desktop.indexer.rpc_port import indexer_rpc
@@ -152,6 +154,24 @@ def test_index_of_the_real_contract_equals_its_storage(
         and rows[i][1] == s2
     ]
     assert len(dry) == 1
+    # A real getEvents answer of the real contract: the native page reader takes all of it.
+    assert page_module.flowfi_native is not None
+    oldest = result(url, "getHealth", {})["oldestLedger"]
+    request = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "getEvents",
+        "params": {
+            "startLedger": oldest,
+            "filters": [{"type": "contract", "contractIds": [stream_contract]}],
+            "pagination": {"limit": 10_000},
+        },
+    }
+    body = httpx.post(url, json=request, timeout=30).content
+    native = page_module.flowfi_native.read_page(body, 1, stream_contract, None)
+    reason = page_module.flowfi_native.declined_reason(body, 1, stream_contract, None)
+    assert native is not None, reason
+    assert len(native) == len(rows)
     # The real contract's bytes, through stellar-sdk's generic path: the same values.
     for _, _, _, fields, value_xdr in rows:
         generic = {
