@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -169,12 +169,11 @@ class MainWindow(QMainWindow):
             self.tray.quit_requested.connect(self.close)
             self.tray.lock_requested.connect(self.lock)
             self.tray.show()
+        # Watches the input of the top-level windows (this one once shown, dialogs as they
+        # get focus), not the whole application: see idle.py.
         self.idle = IdleWatcher(
             lambda: int(session.prefs.get("auto_lock_minutes")), self.lock, self
         )
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.idle)
 
         # --- wiring
         self.nav.currentRowChanged.connect(lambda row: self.show_page(NAV[row][0]))
@@ -332,6 +331,10 @@ class MainWindow(QMainWindow):
         )
         await self.wallet_ops.close()
         await self.session.close()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.idle.watch(self.windowHandle())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.tray is not None:

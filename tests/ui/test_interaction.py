@@ -8,8 +8,16 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QWindow
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLineEdit,
+    QMainWindow,
+    QWidget,
+)
 
 from flowfi_desktop.app.session import AppSession
 from flowfi_desktop.networks import Networks
@@ -17,6 +25,7 @@ from flowfi_desktop.settings import SettingsFile
 from flowfi_desktop.store.i128 import encode_i128
 from flowfi_desktop.ui import tasks, theme
 from flowfi_desktop.ui.bridge import Bridge
+from flowfi_desktop.ui.idle import IdleWatcher
 from flowfi_desktop.ui.main_window import MainWindow
 from tests.ui.data import ME, NOW, OTHER, TOKEN, demo_data_dir
 from tests.ui.helpers import settle, until
@@ -178,7 +187,10 @@ def test_auto_lock_after_idle_and_activity_resets_it(tmp_path: Path, qtbot, run)
         clock.t += 4 * 60
         await some_checks()
         assert not session.locked  # 4 of 5 minutes idle
-        qtbot.keyClick(window.streams.search, Qt.Key.Key_A)  # activity
+        # Activity, delivered as the platform delivers it: to the window, which hands it to
+        # its widgets. (Not QTest's window path: it processes events re-entrantly, inside
+        # this coroutine's step, which the qasync loop does not survive.)
+        _key(window.windowHandle(), Qt.Key.Key_A, "a")
         assert idle.last_input == clock.t
         clock.t += 4 * 60  # 8 min since the start, 4 since the key
         await some_checks()
@@ -190,6 +202,86 @@ def test_auto_lock_after_idle_and_activity_resets_it(tmp_path: Path, qtbot, run)
         await window.shutdown()
 
     run(scenario())
+
+
+def _key(target: QObject, key: Qt.Key, text: str) -> None:
+    """A key press as the platform delivers it (to a window) or as Qt's own machinery passes
+    it on (to a widget)."""
+    QApplication.sendEvent(target, QKeyEvent(QEvent.Type.KeyPress, key, NO_MODIFIER, text))
+
+
+def _mouse(window: QWindow, kind: QEvent.Type) -> None:
+    pos = QPointF(3, 3)
+    button = Qt.MouseButton.LeftButton if kind == QEvent.Type.MouseButtonPress else NO_BUTTON
+    QApplication.sendEvent(window, QMouseEvent(kind, pos, pos, button, button, NO_MODIFIER))
+
+
+NO_MODIFIER = Qt.KeyboardModifier.NoModifier
+NO_BUTTON = Qt.MouseButton.NoButton
+
+
+def test_idle_watcher_notes_input_to_every_top_level_window(qtbot) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock(100.0)
+    idled: list[float] = []
+    main = QMainWindow()
+    qtbot.addWidget(main)
+    field = QLineEdit(main)
+    main.setCentralWidget(field)
+    watcher = IdleWatcher(lambda: 1, lambda: idled.append(clock.t), main, clock=clock)
+    watcher.timer.stop()  # checks are run by hand here
+    main.show()
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is main.windowHandle())
+    field.setFocus()
+    watcher.watch(main.windowHandle())  # as MainWindow.showEvent does
+
+    clock.t = 110.0
+    _key(main.windowHandle(), Qt.Key.Key_A, "a")
+    assert watcher.last_input == 110.0
+    assert field.text() == "a"  # the key went on to the widget: noted, not swallowed
+    clock.t = 120.0
+    _mouse(main.windowHandle(), QEvent.Type.MouseMove)
+    assert watcher.last_input == 120.0
+
+    # A dialog opened later is watched from when it gets focus.
+    dialog = QDialog(main)
+    entry = QLineEdit(dialog)
+    dialog.open()
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is dialog.windowHandle())
+    clock.t = 130.0
+    _key(dialog.windowHandle(), Qt.Key.Key_B, "b")
+    assert watcher.last_input == 130.0
+    assert entry.text() == "b"
+    dialog.close()
+
+    # A window that never got focus (offscreen gives every shown window focus: the filter
+    # is taken off by hand here) is picked up at the next check.
+    tool = QWidget()
+    qtbot.addWidget(tool)
+    with qtbot.waitExposed(tool):
+        tool.show()
+    tool.windowHandle().removeEventFilter(watcher)
+    clock.t = 135.0
+    _mouse(tool.windowHandle(), QEvent.Type.MouseButtonPress)
+    assert watcher.last_input == 130.0  # not watched yet
+    watcher.check()
+    clock.t = 140.0
+    _mouse(tool.windowHandle(), QEvent.Type.MouseButtonPress)
+    assert watcher.last_input == 140.0
+
+    # Not an application-wide filter: an event sent straight to a widget, as Qt's own
+    # machinery does all the time, does not reach Python.
+    clock.t = 150.0
+    _key(field, Qt.Key.Key_C, "c")
+    assert field.text() == "ac"
+    assert watcher.last_input == 140.0
+
+    clock.t = 140.0 + 59
+    watcher.check()
+    assert idled == []
+    clock.t = 140.0 + 60
+    watcher.check()
+    assert idled == [200.0]
+    assert watcher.last_input == 200.0  # counted afresh after the idle action
 
 
 def test_first_run_imports_a_phrase_and_enters_an_existing_contract(  # type: ignore[no-untyped-def]
