@@ -353,7 +353,9 @@ def main() -> None:
         native_take = statistics.median(r[1] for r in readers)
         python_read = statistics.median(r[2] for r in readers)
         events = _all_events(url, contract_id)
-        sample = events[:GENERIC_SAMPLE]
+        # Every n-th event: the whole history's mix of event types. (The first 5,000, used
+        # until session 4, decode ~20% faster generically than the history as a whole.)
+        sample = events[:: max(1, len(events) // GENERIC_SAMPLE)][:GENERIC_SAMPLE]
         generic = statistics.median(_generic_decode_rate(sample) for _ in range(RUNS))
         fast = statistics.median(_fast_decode_rate(sample) for _ in range(RUNS))
         inserts = [_raw_insert_rate(events) for _ in range(RUNS)]
@@ -385,7 +387,7 @@ def main() -> None:
     )
     print(
         f"   generic decode (sdk)   {generic:>10,.0f} events/CPU-s   (SCVal.from_xdr + to_native, "
-        f"{len(sample):,} events)"
+        f"{len(sample):,} events spread over the history)"
     )
     print(
         f"   our decoder            {fast:>10,.0f} events/CPU-s   ({fast / generic:,.0f}x generic)"
