@@ -281,3 +281,9 @@ class PasswordDialog(QDialog):
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
+
+    def reset(self) -> None:
+        """Ready for another use (the dialog is kept): no password, no error."""
+        self.password.clear()
+        self.error.setText("")
+        self.password.setFocus()

@@ -3,7 +3,12 @@
 Each has three pages: the form (validated as typed; shows rate, end, payout or refund computed
 locally), the core's review of the simulated transaction (what will be signed, the fee, the
 balance changes, warnings), and progress until the transaction is in a ledger. The network
-work is injected as coroutines so the dialog never blocks the loop."""
+work is injected as coroutines so the dialog never blocks the loop.
+
+A dialog is built once per kind and reused (``reset()`` for the next stream or action): building
+one costs ~10 ms of GUI thread (the create form most), which showed up as a stall each time an
+action started. ``reset()`` leaves nothing of the previous use: fields, review, progress,
+errors, outcome."""
 
 from __future__ import annotations
 
@@ -80,7 +85,6 @@ class ActionDialog(QDialog):
         self.kind, self.tokens, self.stream = kind, tokens, stream
         self.reviewer, self.executor, self.lookup, self.clock = reviewer, executor, lookup, clock
         self.can_sign = can_sign
-        self.setWindowTitle(TITLES[kind] + (f" #{stream.stream_id}" if stream else ""))
         self.setMinimumWidth(640)  # a 56-character address fits in the recipient field
         self.pages = QStackedWidget(self)
         self.form_page = QWidget(self)
@@ -135,22 +139,57 @@ class ActionDialog(QDialog):
         self.prepared: Prepared | None = None
         self.outcome: Outcome | None = None
         self.task: asyncio.Task[None] | None = None
+        if stream is not None or kind == "create":
+            self.reset(stream=stream)
+
+    def busy(self) -> bool:
+        """Whether the dialog is in use: shown, or a review or send still running."""
+        return self.isVisible() or (self.task is not None and not self.task.done())
+
+    def reset(
+        self,
+        *,
+        stream: StreamRow | None = None,
+        tokens: TokenBook | None = None,
+        reviewer: Reviewer | None = None,
+        executor: Executor | None = None,
+        lookup: TokenLookup | None = None,
+        can_sign: bool | None = None,
+    ) -> None:
+        """Ready for a new action of this kind (on ``stream``): the form as new, no review,
+        no progress, no error, no outcome. Arguments not given stay as they were."""
+        assert not self.busy(), "reset of a dialog in use"
+        if self.kind != "create" and stream is None:
+            raise ValueError(f"a {self.kind} needs a stream")
+        self.stream = stream
+        self.tokens = tokens or self.tokens
+        self.reviewer = reviewer or self.reviewer
+        self.executor = executor or self.executor
+        self.lookup = lookup or self.lookup
+        self.can_sign = self.can_sign if can_sign is None else can_sign
+        self.prepared = None
+        self.outcome = None
+        self.task = None
+        self.setWindowTitle(TITLES[self.kind] + (f" #{stream.stream_id}" if stream else ""))
+        self._reset_form()
+        self.review_text.clear()
+        self.warnings.setText("")
+        self.progress_text.setText("")
+        self.progress_bar.setRange(0, 0)
+        self.close_button.setEnabled(True)
+        self.primary.setEnabled(True)
+        self.error.setText("")
+        self.pages.setCurrentIndex(0)
         self._update_buttons()
         self.validate()
 
     # ------------------------------------------------------------------ the form
 
     def _build_form(self) -> None:
-        s = self.stream
         if self.kind == "create":
             self.recipient = QLineEdit(self.form_page)
             self.recipient.setPlaceholderText("G… address of who receives the stream")
             self.token = QComboBox(self.form_page)
-            for meta in self.tokens.known():
-                self.token.addItem(
-                    f"{meta.label} ({meta.address[:4]}…{meta.address[-4:]})", meta.address
-                )
-            self.token.addItem("Custom token…", CUSTOM)
             self.custom = QLineEdit(self.form_page)
             self.custom.setPlaceholderText("token contract id C…")
             self.lookup_button = QPushButton("Look up", self.form_page)
@@ -187,16 +226,52 @@ class ActionDialog(QDialog):
             self.by_duration.toggled.connect(self.validate)
             self.end.dateTimeChanged.connect(self.validate)
         elif self.kind == "top_up":
-            assert s is not None
             self.amount = QLineEdit(self.form_page)
-            self.amount.setPlaceholderText(
-                f"in {self.tokens.meta(s.token_address).label}, e.g. 100"
-            )
             self.amount.textChanged.connect(self.validate)
             self.form.addRow("Add", self.amount)
         else:
+            self.effect = label("", None, self.form_page)
+            self.effect.setWordWrap(True)
+            self.form.addRow(self.effect)
+
+    def _reset_form(self) -> None:
+        """The form as new, for ``self.stream`` (signals held: one validate() follows)."""
+        s = self.stream
+        if self.kind == "create":
+            widgets: list[QWidget] = [
+                self.recipient, self.amount, self.duration, self.custom, self.token,
+                self.by_duration, self.end,
+            ]  # fmt: skip
+            for widget in widgets:
+                widget.blockSignals(True)
+            self.recipient.clear()
+            self.amount.clear()
+            self.custom.clear()
+            self.duration.setText("30d")
+            self.by_duration.setChecked(True)
+            self.end.setDateTime(QDateTime.currentDateTime().addDays(30))
+            self.token.clear()  # the book may know more tokens (or be another network's) now
+            for meta in self.tokens.known():
+                self.token.addItem(
+                    f"{meta.label} ({meta.address[:4]}…{meta.address[-4:]})", meta.address
+                )
+            self.token.addItem("Custom token…", CUSTOM)
+            self.token.setCurrentIndex(0)
+            self.lookup_button.setEnabled(True)
+            for widget in widgets:
+                widget.blockSignals(False)
+            self.recipient.setFocus()
+        elif self.kind == "top_up":
             assert s is not None
-            self.form.addRow(label(self._effect_text(), None, self.form_page))
+            self.amount.blockSignals(True)
+            self.amount.clear()
+            self.amount.blockSignals(False)
+            self.amount.setPlaceholderText(
+                f"in {self.tokens.meta(s.token_address).label}, e.g. 100"
+            )
+            self.amount.setFocus()
+        else:
+            self.effect.setText(self._effect_text())
 
     def _effect_text(self) -> str:
         s = self.stream

@@ -5,10 +5,12 @@ shortcuts, tray icon, auto-lock, and the actions' dialogs."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Never
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
@@ -49,7 +51,7 @@ from flowfi_desktop.tokens import TokenCache, TokenInfo
 from flowfi_desktop.ui import theme
 from flowfi_desktop.ui.about import AboutDialog
 from flowfi_desktop.ui.accounts import AccountDialog, BackupDialog, PasswordDialog
-from flowfi_desktop.ui.actions import ActionDialog
+from flowfi_desktop.ui.actions import TITLES, ActionDialog
 from flowfi_desktop.ui.bridge import Bridge
 from flowfi_desktop.ui.dashboard_view import DashboardView
 from flowfi_desktop.ui.dialogs import run_dialog
@@ -101,6 +103,10 @@ class MainWindow(QMainWindow):
         self.unlocked: Unlocked | None = None
         self.wallet_ops = self._new_actions()
         self.dialogs: list[QWidget] = []  # open non-modal dialogs (kept alive)
+        # Built once and reused (see actions.py): one action dialog per kind, and the
+        # password dialog of unlocking.
+        self.action_dialogs: dict[str, ActionDialog] = {}
+        self.unlock_dialog: PasswordDialog | None = None
         self.token_learner: TokenLearner | None = None
         self.shut_down = False
         self._dashboard_load: asyncio.Task[None] | None = None
@@ -259,6 +265,7 @@ class MainWindow(QMainWindow):
         except FlowFiError as error:
             self.sync_bar.on_status(SyncStatusChanged("failed", str(error)))
         self.reload()
+        self.prebuild_dialogs()
         if (
             self.offer_first_run
             and not self.session.prefs.get("first_run_done")
@@ -590,18 +597,18 @@ class MainWindow(QMainWindow):
     async def ensure_unlocked(self) -> Unlocked | None:
         if self.unlocked is not None:
             return self.unlocked
-        dialog = PasswordDialog(self)
+        dialog = self._password_dialog()
         self.last_password_dialog = dialog
         while True:
             if await run_dialog(dialog) != PasswordDialog.DialogCode.Accepted:
+                dialog.password.clear()
                 return None
+            password = dialog.password.text()
+            dialog.password.clear()  # the dialog is kept: it keeps no password
             try:
-                self.unlocked = await wallet_actions.unlock(
-                    self.session.wallet, dialog.password.text()
-                )
+                self.unlocked = await wallet_actions.unlock(self.session.wallet, password)
             except WrongPassword:
                 dialog.show_error("That password is not right.")
-                dialog.password.clear()
                 continue
             except FlowFiError as error:
                 dialog.show_error(str(error))
@@ -609,6 +616,16 @@ class MainWindow(QMainWindow):
             break
         self.session.set_lock(False)
         return self.unlocked
+
+    def _password_dialog(self) -> PasswordDialog:
+        """The unlock dialog, reset (kept and reused); a new one while it is in use."""
+        dialog = self.unlock_dialog
+        if dialog is None or dialog.isVisible():
+            dialog = PasswordDialog(self)
+            if self.unlock_dialog is None:
+                self.unlock_dialog = dialog
+        dialog.reset()
+        return dialog
 
     # ------------------------------------------------------------------ accounts
 
@@ -758,22 +775,67 @@ class MainWindow(QMainWindow):
         async def lookup(address: str) -> TokenInfo:
             return await self.wallet_ops.token(address)
 
-        dialog = ActionDialog(
-            kind,
-            s.tokens,
-            reviewer=reviewer,
-            executor=executor,
-            lookup=lookup,
-            stream=stream,
-            can_sign=not account.watch_only,
-            parent=self,
-            clock=self.clock,
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialogs.append(dialog)
-        dialog.finished.connect(lambda _r: self.dialogs.remove(dialog))
+        reused = self.action_dialogs.get(kind)
+        if reused is not None and not reused.busy():
+            dialog = reused
+            dialog.reset(
+                stream=stream,
+                tokens=s.tokens,
+                reviewer=reviewer,
+                executor=executor,
+                lookup=lookup,
+                can_sign=not account.watch_only,
+            )
+        else:  # the first of its kind, or the kept one is still in use: a new one
+            dialog = ActionDialog(
+                kind,
+                s.tokens,
+                reviewer=reviewer,
+                executor=executor,
+                lookup=lookup,
+                stream=stream,
+                can_sign=not account.watch_only,
+                parent=self,
+                clock=self.clock,
+            )
+            if reused is None:
+                self.action_dialogs[kind] = dialog
+            else:
+                dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                self.dialogs.append(dialog)
+                dialog.finished.connect(lambda _r: self.dialogs.remove(dialog))
         dialog.open()
         self.last_action_dialog = dialog
+
+    def prebuild_dialogs(self) -> None:
+        """Builds the action dialogs and the password dialog ahead of use, one per turn of
+        the loop (each ~5-10 ms), so that starting an action does not (see actions.py)."""
+        todo: list[Callable[[], object]] = [self._password_dialog]
+        for kind in TITLES:
+            if kind not in self.action_dialogs:
+                todo.append(functools.partial(self._prebuild_action, kind))
+
+        def next_one() -> None:
+            if todo and not self.shut_down:
+                todo.pop(0)()
+                QTimer.singleShot(0, next_one)
+
+        QTimer.singleShot(0, next_one)
+
+    def _prebuild_action(self, kind: str) -> None:
+        if kind not in self.action_dialogs:
+
+            async def refuse(*_args: object) -> Never:
+                raise RefusedError("this dialog was not set up for an action")
+
+            self.action_dialogs[kind] = ActionDialog(
+                kind,
+                self.session.tokens,
+                reviewer=refuse,
+                executor=refuse,
+                parent=self,
+                clock=self.clock,
+            )
 
     # ------------------------------------------------------------------ misc
 

@@ -771,3 +771,111 @@ def test_amounts_use_each_tokens_decimals(tmp_path: Path, qtbot, run) -> None:  
         assert frac == str(units % 10**places).rjust(places, "0")[: len(frac)]
     assert "base units" in board.rows[mystery].title.text()
     run(window.shutdown())
+
+
+def test_reused_action_and_password_dialogs_start_clean(demo_window, run) -> None:  # type: ignore[no-untyped-def]
+    """The action dialogs (one per kind) and the unlock dialog are built once and reused:
+    each use starts with nothing of the previous one (fields, review, progress, errors,
+    outcome, password)."""
+    window, session, demo, _clock = demo_window
+    keyed = Keypair.random()
+    password = "a long password"  # a test wallet
+    session.settings.set("keystore_kdf", "interactive")
+    streams = [
+        s
+        for s in session.reader.involving(session.contract_ref, (ME,), active_only=True)
+        if not s.paused
+    ][:2]
+    with sqlite3.connect(demo.path) as db:
+        for s in streams:
+            db.execute(
+                "UPDATE streams SET sender = ? WHERE stream_id = ?",
+                (keyed.public_key, s.stream_id),
+            )
+
+    async def scenario() -> None:
+        await asyncio.to_thread(
+            session.wallet.import_secret, "keyed", keyed.secret, lambda _new: password
+        )
+        session.switch_account("keyed")
+        await until(lambda: window.account_box.currentData() == "keyed")
+        await settle(window)
+
+        # A create dialog left half-used: typed into, an error showing, on the progress page.
+        window.open_action("create", None)
+        first = window.last_action_dialog
+        first.recipient.setText("GABC")
+        first.amount.setText("5")
+        assert "recipient" in first.error.text().lower()
+        first.review_text.setPlainText("the previous review")
+        first.warnings.setText("a previous warning")
+        first.pages.setCurrentIndex(2)
+        first.progress_text.setText("Not done: the previous failure")
+        first.close_button.setEnabled(False)
+        first.reject()
+        window.open_action("create", None)
+        again = window.last_action_dialog
+        assert again is first  # reused, not rebuilt
+        assert again.isVisible()
+        assert (again.recipient.text(), again.amount.text(), again.custom.text()) == ("", "", "")
+        assert again.duration.text() == "30d"
+        assert again.by_duration.isChecked()
+        assert again.token.currentData() == session.tokens.known()[0].address
+        assert again.error.text() == ""
+        assert again.pages.currentIndex() == 0
+        assert again.review_text.toPlainText() == ""
+        assert again.warnings.text() == ""
+        assert again.progress_text.text() == ""
+        assert (again.prepared, again.outcome, again.task) == (None, None, None)
+        assert again.primary.text() == "Review…"
+        assert not again.primary.isEnabled()  # nothing typed yet
+        assert again.close_button.isEnabled()
+        assert again.close_button.text() == "Cancel"
+        again.recipient.setText(OTHER)
+        again.amount.setText("5")
+        assert again.primary.isEnabled()  # the reset form still validates as typed
+        again.reject()
+
+        # A cancel dialog, reused for another stream, speaks of that stream.
+        first_stream, other_stream = streams
+        window.open_action("cancel", first_stream.stream_id)
+        cancel = window.last_action_dialog
+        assert f"#{first_stream.stream_id}" in cancel.effect.text()
+        cancel.reject()
+        window.open_action("cancel", other_stream.stream_id)
+        assert window.last_action_dialog is cancel
+        assert cancel.windowTitle().endswith(f"#{other_stream.stream_id}")
+        assert f"#{other_stream.stream_id}" in cancel.effect.text()
+        assert f"#{first_stream.stream_id}" not in cancel.effect.text()
+        cancel.reject()
+
+        # The unlock dialog: a wrong password is cleared at once and an error shown; the next
+        # use starts with neither.
+        unlocking = spawn(window.ensure_unlocked())
+        await until(lambda: window.unlock_dialog is not None and window.unlock_dialog.isVisible())
+        dialog = window.unlock_dialog
+        assert dialog is not None
+        dialog.password.setText("not the password")
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        await until(lambda: "not right" in dialog.error.text() and dialog.isVisible())
+        assert dialog.password.text() == ""
+        dialog.password.setText("typed, then given up")
+        dialog.reject()
+        assert await unlocking is None
+        assert dialog.password.text() == ""  # not kept after a cancel either
+        unlocking = spawn(window.ensure_unlocked())
+        await until(dialog.isVisible)
+        assert window.last_password_dialog is dialog
+        assert (dialog.password.text(), dialog.error.text()) == ("", "")
+        dialog.password.setText(password)
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        assert await unlocking is not None
+        assert dialog.password.text() == ""  # not kept after an unlock
+        window.lock()
+        unlocking = spawn(window.ensure_unlocked())
+        await until(dialog.isVisible)
+        assert (dialog.password.text(), dialog.error.text()) == ("", "")
+        dialog.reject()
+        assert await unlocking is None
+
+    run(scenario())
