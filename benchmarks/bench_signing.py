@@ -151,7 +151,7 @@ def _child() -> None:
             async def scenario() -> None:
                 await window.start()
                 beat = Heartbeat()
-                gaps = beat.gaps
+                gaps, cpu = beat.gaps, beat.cpu
                 samples: dict[str, int] = {}
                 if os.environ.get("BENCH_DETAIL"):
                     sample_when_late(beat, samples, depth=6, tag=lambda: f"[{step_name[0]}] ")
@@ -164,9 +164,13 @@ def _child() -> None:
                             name: str, work: Any, worst: dict[str, float] = worst
                         ) -> Any:
                             gaps.clear()
+                            cpu.clear()
                             step_name[0] = name
                             outcome = await work
                             worst[name] = max(worst.get(name, 0.0), max(gaps, default=0.0) * 1000)
+                            worst[f"cpu {name}"] = max(
+                                worst.get(f"cpu {name}", 0.0), max(cpu, default=0.0) * 1000
+                            )
                             return outcome
 
                         await step("switch account", switch("alice"))
@@ -224,9 +228,12 @@ def main() -> None:
     rounds: list[dict[str, float]] = json.loads(done.stdout.strip().splitlines()[-1])
     for name in STEPS:
         values = [r[name] for r in rounds]
+        cpu = [r[f"cpu {name}"] for r in rounds]
         print(
             f"   longest GUI stall while {name:<14} median {statistics.median(values):6.1f} ms  "
-            f"(runs: {', '.join(f'{v:.1f}' for v in values)})"
+            f"(runs: {', '.join(f'{v:.1f}' for v in values)}); GUI thread CPU between two "
+            f"beats at most {statistics.median(cpu):.1f} ms (runs: "
+            f"{', '.join(f'{v:.1f}' for v in cpu)})"
         )
     for label, names in (
         ("locking, unlocking and signing", [n for n in STEPS if n != "switch account"]),
