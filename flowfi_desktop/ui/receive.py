@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+
 import segno
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap, QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from flowfi_desktop.ui.widgets import CopyableValue, label
 
 
+@functools.lru_cache(maxsize=16)
 def qr_image(text: str, size: int = 260) -> QImage:
     """A QR code of ``text`` drawn with a quiet zone, black on white (scanners need contrast
-    whatever the theme)."""
+    whatever the theme). Kept for the last few addresses: encoding and drawing it in Python
+    costs several ms of GUI thread, which each account switch used to spend."""
     code = segno.make(text, error="m", micro=False)
     matrix = [list(row) for row in code.matrix]
     n = len(matrix)
@@ -58,14 +62,30 @@ class ReceiveView(QWidget):
         layout.addWidget(self.qr)
         layout.addWidget(self.address)
         layout.addStretch(1)
+        self._qr_for: str | None = None  # whose QR code the page shows
 
     def set_address(self, address: str | None) -> None:
+        self._qr_for = None
         if not address:
             self.qr.clear()
             self.qr.setText("No account yet: create, import or watch one.")
             self.address.set_text("")
             return
         self.address.set_text(address)
+        self.qr.clear()
+        if self.isVisible():
+            self._show_qr()
+        # else when the page is shown: an account switch does not draw a code nobody sees
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._show_qr()
+
+    def _show_qr(self) -> None:
+        address = self.address.text()
+        if not address or self._qr_for == address:
+            return
+        self._qr_for = address
         ratio = self.devicePixelRatioF()
         image = qr_image(address, int(260 * ratio))
         pixmap = QPixmap.fromImage(image)

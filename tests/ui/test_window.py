@@ -572,6 +572,13 @@ def test_receive_qr_and_csv_export(demo_window, tmp_path: Path) -> None:  # type
     assert all(modules[r][c] for r, c in ((0, 0), (0, 6), (6, 0)))  # finder pattern corners
     assert not qr_image(ME).isNull()
     assert window.receive.address.text() == ME
+    # The code is drawn when the page is shown (an account switch does not draw it unseen).
+    assert not window.receive.isVisible()
+    assert window.receive.qr.pixmap().isNull()
+    window.show_page("receive")
+    assert window.receive.isVisible()
+    assert not window.receive.qr.pixmap().isNull()
+    assert window.receive.qr.toolTip() == ME
     out = tmp_path / "streams.csv"
     n = export_streams(demo.path, demo.contract_ref, StreamQuery((ME,)), session.tokens, out, NOW)
     rows = list(csv.reader(out.read_text().splitlines()))
