@@ -141,7 +141,7 @@ class AppSession:
     def switch_account(self, name: str | None) -> None:
         self.account = None if name is None else self.wallet.get(name)
         if name is not None:
-            self.prefs.set("account", name)
+            self.prefs.set_soon("account", name)
         self.rules = self._new_rules()
         self._baseline_rules()
         self.events.emit(AccountSwitched(self.account.name if self.account else None, self.address))
@@ -339,6 +339,7 @@ class AppSession:
 
     async def close(self) -> None:
         await self.stop_sync()
+        await self.prefs.flush()
         if self.reader is not None:
             self.reader.close()
             self.reader = None

@@ -3,6 +3,7 @@ states, notification rules, preferences, and the session."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import sqlite3
 import threading
@@ -258,6 +259,36 @@ def test_preferences_validate_and_persist(tmp_path: Path) -> None:
     assert again.get("theme") == "dark"
     assert again.get("auto_lock_minutes") == 5
     assert (tmp_path / "gui.json").stat().st_mode & 0o077 == 0
+
+
+def test_preferences_written_behind_end_with_the_latest_values(tmp_path: Path) -> None:
+    """``set_soon`` (the account switch) writes in a worker thread: not before the loop turns,
+    one write at a time, and the file ends with the latest values, also when a synchronous
+    ``set`` lands while a write is in flight."""
+    prefs = Preferences(tmp_path)
+    path = tmp_path / "gui.json"
+
+    async def run() -> None:
+        prefs.set_soon("account", "alice")
+        assert not path.exists()  # nothing on the loop's thread
+        await asyncio.sleep(0)
+        prefs.set_soon("account", "bob")
+        prefs.set("theme", "dark")  # written at once, while the "alice" write may be in flight
+        prefs.set_soon("auto_lock_minutes", 7)
+        await prefs.flush()
+
+    asyncio.run(run())
+    again = Preferences(tmp_path)
+    assert (again.get("account"), again.get("theme"), again.get("auto_lock_minutes")) == (
+        "bob",
+        "dark",
+        7,
+    )
+    assert path.stat().st_mode & 0o077 == 0
+    with pytest.raises(InputError, match="one of"):
+        prefs.set_soon("theme", "purple")
+    prefs.set_soon("account", "carol")  # no loop: written at once
+    assert Preferences(tmp_path).get("account") == "carol"
 
 
 async def _open(session: AppSession) -> None:
