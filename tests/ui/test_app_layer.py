@@ -261,14 +261,14 @@ def test_preferences_validate_and_persist(tmp_path: Path) -> None:
     assert (tmp_path / "gui.json").stat().st_mode & 0o077 == 0
 
 
-def test_preferences_written_behind_end_with_the_latest_values(tmp_path: Path) -> None:
+def test_preferences_written_behind_end_with_the_latest_values(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
     """``set_soon`` (the account switch) writes in a worker thread: not before the loop turns,
     one write at a time, and the file ends with the latest values, also when a synchronous
     ``set`` lands while a write is in flight."""
     prefs = Preferences(tmp_path)
     path = tmp_path / "gui.json"
 
-    async def run() -> None:
+    async def scenario() -> None:
         prefs.set_soon("account", "alice")
         assert not path.exists()  # nothing on the loop's thread
         await asyncio.sleep(0)
@@ -277,7 +277,7 @@ def test_preferences_written_behind_end_with_the_latest_values(tmp_path: Path) -
         prefs.set_soon("auto_lock_minutes", 7)
         await prefs.flush()
 
-    asyncio.run(run())
+    run(scenario())
     again = Preferences(tmp_path)
     assert (again.get("account"), again.get("theme"), again.get("auto_lock_minutes")) == (
         "bob",
