@@ -68,13 +68,13 @@ def _native(body: bytes, after: str | None) -> Page | None:
     return native.cursor, native.latest_ledger, native.oldest_ledger, raws, decoded
 
 
-def _same(body: bytes, after: str | None = None) -> Page | None:
-    """Asserts the property; returns the native page."""
+def _same(body: bytes, after: str | None = None) -> tuple[Page | None, Page | None]:
+    """Asserts the property; returns the native and the Python readers' page."""
     native, python = _native(body, after), _python(body, after)
     if native is not None:
         assert python is not None, "the native reader took a page the Python readers refuse"
         assert native == python  # DecodedEvent's equality covers fields_json too
-    return native
+    return native, python
 
 
 def _event_id(ledger: int, tx: int, index: int) -> str:
@@ -163,8 +163,7 @@ def test_known_events_read_like_the_python_readers(
     kind: the native reader takes what the fast path knows and declines the rest (a muxed
     address, another key order), which the Python readers then read."""
     body = _body(_wire_events([(topic, value) for _, _, topic, value in events]))
-    native = _same(body)
-    python = _python(body, None)
+    native, python = _same(body)
     if python is not None and all(
         d.fields_json is not None for d in python[4]
     ):  # every event on the Python fast path: the native one takes the page too
@@ -247,11 +246,10 @@ def test_mutated_pages_are_declined_or_read_alike(
     body = json.dumps(reply).encode() if reply is not None else _body(wire, **page)
     if how == "escape":
         body = body.replace(TX_HASH.encode(), b"\\u0061" + TX_HASH[1:].encode(), 1)
-    native = _same(body, after)
+    native, python = _same(body, after)
     must_decline = how in DECLINED_MUTATIONS or (how == "topics" and victim["topic"] == [])
     if must_decline:
         assert native is None, how
-    python = _python(body, after)
     if (
         python is not None
         and all(d.fields_json is not None for d in python[4])

@@ -413,6 +413,7 @@ fn b64(text: &str, out: &mut Vec<u8>) -> Result<(), Declined> {
 struct Template {
     topic: String,
     keys: Vec<Vec<u8>>,
+    stream_id_field: Option<usize>, // where the data repeats the topic's stream id
 }
 
 fn templates() -> &'static [Template] {
@@ -434,6 +435,7 @@ fn templates() -> &'static [Template] {
                             key
                         })
                         .collect(),
+                    stream_id_field: shape.fields.iter().position(|(n, _)| *n == "stream_id"),
                 }
             })
             .collect()
@@ -539,11 +541,7 @@ fn decode_known(
         return Err("trailing bytes");
     }
     if let Some(id) = stream_id {
-        let in_data = shape
-            .fields
-            .iter()
-            .position(|(name, _)| *name == "stream_id")
-            .map(|i| fields[i]);
+        let in_data = templates[shape_index].stream_id_field.map(|i| fields[i]);
         if in_data != Some(Value::Int(i128::from(id))) || id > MAX_STORABLE_ID {
             return Err("stream id");
         }
