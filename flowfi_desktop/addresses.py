@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 
-from stellar_sdk import StrKey
-
 from flowfi_desktop.errors import InputError
 
 _KINDS = {
@@ -79,6 +77,8 @@ def _decode(text: str, what: str, prefix: str) -> None:
             f"{what} {_short(text)} has a bad checksum: a character is mistyped; "
             "copy the address again"
         )
+    from stellar_sdk import StrKey  # here: importing stellar_sdk takes ~0.3 s
+
     validators = {
         "G": StrKey.is_valid_ed25519_public_key,
         "C": StrKey.is_valid_contract,
@@ -118,8 +118,12 @@ def parse_address(text: str, *, what: str = "address") -> str:
 
 
 def is_account(text: str) -> bool:
+    from stellar_sdk import StrKey
+
     return bool(StrKey.is_valid_ed25519_public_key(text))
 
 
 def is_contract(text: str) -> bool:
+    from stellar_sdk import StrKey
+
     return bool(StrKey.is_valid_contract(text))

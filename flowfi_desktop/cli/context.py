@@ -10,16 +10,19 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
-from flowfi_desktop.chain.soroban import Soroban
 from flowfi_desktop.errors import InputError, NetworkError, RefusedError
-from flowfi_desktop.keys.accounts import Wallet
-from flowfi_desktop.keys.keystore import KdfParams
 from flowfi_desktop.networks import Network, Networks
 from flowfi_desktop.paths import KEYSTORE_FILE, data_dir
 from flowfi_desktop.settings import SettingsFile
+
+if TYPE_CHECKING:
+    # Imported where used: the RPC client (stellar_sdk, httpx, pydantic: ~0.3 s) only by the
+    # commands that talk to a network, the keystore only by those that read accounts.
+    from flowfi_desktop.chain.soroban import Soroban
+    from flowfi_desktop.keys.accounts import Wallet
 
 PASSWORD_ENV = "FLOWFI_PASSWORD"  # noqa: S105 - the name of a variable, not a password
 
@@ -143,6 +146,9 @@ class Context:
 
     @property
     def wallet(self) -> Wallet:
+        from flowfi_desktop.keys.accounts import Wallet
+        from flowfi_desktop.keys.keystore import KdfParams
+
         remember = (
             int(self.settings.get("remember_unlock_minutes"))
             if self.settings.get("remember_unlock")
@@ -188,6 +194,8 @@ class Context:
         self.started.clear()
 
     def soroban(self, network: Network | None = None) -> Soroban:
+        from flowfi_desktop.chain.soroban import Soroban
+
         network = network or self.network
         self.ensure_local(network)
         return Soroban(

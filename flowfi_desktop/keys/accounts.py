@@ -11,13 +11,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from stellar_sdk import Keypair
+from typing import TYPE_CHECKING, Any
 
 from flowfi_desktop.addresses import parse_account
 from flowfi_desktop.errors import InputError
-from flowfi_desktop.keys import session
 from flowfi_desktop.keys.keystore import (
     AccountEntry,
     KdfParams,
@@ -31,13 +28,14 @@ from flowfi_desktop.keys.keystore import (
     read_keystore,
     write_keystore,
 )
-from flowfi_desktop.keys.mnemonic import (
-    check_index,
-    generate_mnemonic,
-    keypair_from_mnemonic,
-    keypair_from_secret,
-)
 from flowfi_desktop.logs import register_secret
+
+if TYPE_CHECKING:
+    from stellar_sdk import Keypair
+
+# Listing and reading accounts needs only the keystore file. stellar_sdk (keys; ~0.3 s to
+# import), the BIP-39 word list (keys.mnemonic) and keyring (keys.session) are imported where a
+# key is made, checked or remembered, so `account list` and the index commands start quickly.
 
 MIN_PASSWORD_LENGTH = 8
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
@@ -75,6 +73,8 @@ class Unlocked:
         entry = self.found.get(name)
         if entry is None:
             raise UnknownAccount(f"account {name!r} has no key in the keystore")
+        from stellar_sdk import Keypair
+
         return Keypair.from_secret(entry["secret"])
 
 
@@ -115,6 +115,8 @@ class Wallet:
 
     def unlock(self, password: PasswordSource) -> Unlocked:
         """Unlocks with the remembered key when there is one, else with the password."""
+        from flowfi_desktop.keys import session
+
         file = self._file()
         if file.vault is None:
             raise KeystoreError("the keystore holds no keys yet")
@@ -146,6 +148,8 @@ class Wallet:
 
     @staticmethod
     def _verify_addresses(file: KeystoreFile, found: dict[str, dict[str, Any]]) -> None:
+        from stellar_sdk import Keypair
+
         listed = {a.name: a.address for a in file.accounts if not a.watch_only}
         if set(listed) != set(found):
             raise KeystoreTampered("the keystore's account list does not match its keys")
@@ -156,6 +160,8 @@ class Wallet:
                 )
 
     def forget_unlock(self) -> None:
+        from flowfi_desktop.keys import session
+
         file = read_keystore(self.path)
         if file is not None:
             session.forget(file.id)
@@ -200,11 +206,15 @@ class Wallet:
         file.seal_vault(key, kdf, vault_salt, found)
         write_keystore(self.path, file)
         if self.remember_minutes is not None:
+            from flowfi_desktop.keys import session
+
             session.remember(file.id, key, self.remember_minutes)
         return entry
 
     def create(self, name: str, password: PasswordSource) -> tuple[AccountEntry, str]:
         """A new SEP-5 account (index 0 of a fresh 24-word mnemonic): (entry, mnemonic)."""
+        from flowfi_desktop.keys.mnemonic import generate_mnemonic, keypair_from_mnemonic
+
         check_account_name(name)
         phrase = generate_mnemonic()
         register_secret(phrase)
@@ -212,6 +222,8 @@ class Wallet:
         return self._add_key(name, keypair, "mnemonic", 0, password), phrase
 
     def import_secret(self, name: str, secret: str, password: PasswordSource) -> AccountEntry:
+        from flowfi_desktop.keys.mnemonic import keypair_from_secret
+
         check_account_name(name)
         register_secret(secret.strip())
         keypair = keypair_from_secret(secret)
@@ -220,6 +232,8 @@ class Wallet:
     def import_mnemonic(
         self, name: str, phrase: str, index: int, password: PasswordSource
     ) -> AccountEntry:
+        from flowfi_desktop.keys.mnemonic import check_index, keypair_from_mnemonic
+
         check_account_name(name)
         register_secret(" ".join(phrase.split()))
         keypair = keypair_from_mnemonic(phrase, check_index(index))
