@@ -6,6 +6,13 @@
   streams) plus a full repaint of the window, and the same for the stream table's live column;
 - memory: resident set size of the process with 100,000 streams indexed, after the list was
   scrolled from top to bottom (every page read once) and the dashboard built;
+- catch-up stalls: the longest time the GUI loop is held while the window (watching one of the
+  history's accounts) catches up with a synthetic contract's history from a local RPC server,
+  the catch-up's duration and how many times the views were refreshed
+  (``python -m benchmarks.bench_gui --sync-only EVENTS RUNS``;
+  ``BENCH_PAGE_LIMIT`` sets the GUI's getEvents page size, ``BENCH_RPC_DELAY`` seconds delay
+  every getEvents answer like a remote RPC's round trip, ``BENCH_DETAIL=1`` samples where the
+  threads are whenever the loop is 20 ms late);
 - filter/sort stalls: the longest time the GUI loop is held while the user changes the list's
   sort column, status and role filters and types a search, with 50,000 and 100,000 rows listed
   (a 5 ms heartbeat on the loop measures every gap), and what one full GC pass then costs the
@@ -79,7 +86,11 @@ def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
     from flowfi_desktop.ui.app import build_window, make_app
 
     app = make_app()
-    window, session, _bridge = build_window(data_dir, tray=False, first_run=False)
+    if kind == "sync" and os.environ.get("BENCH_PAGE_LIMIT"):
+        from flowfi_desktop.app import session as session_module
+
+        session_module.GUI_PAGE_LIMIT = int(os.environ["BENCH_PAGE_LIMIT"])
+    window, session, bridge = build_window(data_dir, tray=False, first_run=False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     out: dict[str, float] = {}
@@ -153,21 +164,50 @@ def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
             out["rows"] = float(window.streams.model.rowCount())
             out["rss_mib"] = _rss_mib()
         if kind == "sync":
-            gaps: list[float] = []
+            from flowfi_desktop.app import session as session_module
+
+            refreshes: list[float] = []  # when the views were told to refresh
+            bridge.streams_changed.connect(lambda _ids: refreshes.append(time.perf_counter()))
+            beat = Heartbeat()
+            samples: dict[str, int] = {}
+            if os.environ.get("BENCH_DETAIL"):
+                sample_when_late(beat, samples, depth=4)
             t0 = time.perf_counter()
+            beat.start()
             task = asyncio.get_running_loop().create_task(window.start())
-            while session.sync.state != "caught_up" and time.perf_counter() - t0 < 300:
-                before = time.perf_counter()
+            while session.sync.state != "caught_up" and time.perf_counter() - t0 < 300:  # noqa: ASYNC110 - a poll is what the benchmark wants
                 await asyncio.sleep(0.005)
-                gaps.append(time.perf_counter() - before - 0.005)
+            caught_up = time.perf_counter() - t0
             await task
             await _settle(window.streams.model)
-            gaps.sort()
-            out["sync_s"] = time.perf_counter() - t0
+            await window.dashboard_loaded()
+            await asyncio.sleep(0.3)  # the last refresh's repaint
+            await beat.stop()
+            gaps = sorted(beat.gaps)
+            out["page_limit"] = float(session_module.GUI_PAGE_LIMIT)
+            out["sync_s"] = caught_up
+            out["refreshes"] = float(len(refreshes))
             out["events"] = float(session.sync.ledger)
             out["max_stall_ms"] = gaps[-1] * 1000
             out["p99_stall_ms"] = gaps[int(len(gaps) * 0.99)] * 1000
             out["rows"] = float(window.streams.model.rowCount())
+            if os.environ.get("BENCH_DETAIL"):
+                # The longest gaps, when they began, and the GUI thread's own CPU time in each
+                # (the rest it waited: for the GIL, or for a core); then the refreshes.
+                begun, at = [], 0.0
+                for gap in beat.gaps:
+                    begun.append(at)
+                    at += gap + beat.period
+                for i in sorted(sorted(range(len(gaps)), key=lambda i: -beat.gaps[i])[:6]):
+                    print(
+                        f"gap at {begun[i] * 1000:.0f} ms: {beat.gaps[i] * 1000:.1f} ms "
+                        f"(GUI thread CPU {beat.cpu[i] * 1000:.1f} ms)"
+                    )
+                print(
+                    "refreshes at (ms): " + ", ".join(f"{(r - t0) * 1000:.0f}" for r in refreshes)
+                )
+            for key, n in sorted(samples.items(), key=lambda kv: -kv[1])[:10]:
+                print(f"late heartbeat (sampled every 3 ms), threads in: {n} x {key}")
         if kind == "filters":
             out.update(await _filter_stalls(window))
         await window.shutdown()
@@ -324,30 +364,75 @@ def _run_child(kind: str, data_dir: Path) -> dict[str, float]:
     return result
 
 
+def _serve(events: int, delay: float) -> None:
+    """The synthetic RPC server (``python -m benchmarks.bench_gui --serve EVENTS DELAY``):
+    every getEvents answer waits ``delay`` seconds first, like a remote RPC's round trip.
+    It also names one of the history's 60 accounts (a party to ~1/30 of its streams), which
+    the window then watches."""
+    from flowfi_desktop.indexer.rpc_server import Fault, LocalRpc
+    from flowfi_desktop.indexer.synthetic import generate_history, make_address
+
+    history = generate_history(events, seed=1)
+    rng = random.Random(1)  # noqa: S311 - generate_history's first draws: contract, account 0
+    make_address(rng, contract=True)
+    account = make_address(rng)
+    server = LocalRpc(history)
+    if delay > 0:
+        late = Fault(delay=delay, passthrough=True)
+        server.fault = lambda method, _params, _n: late if method == "getEvents" else None
+    info = {
+        "url": server.url,
+        "contract_id": history.contract_id,
+        "events": len(history.events),
+        "account": account,
+    }
+    print(json.dumps(info), flush=True)
+    server._server.serve_forever()
+
+
 def _sync_child(events: int) -> dict[str, float]:
     """The window catching up a contract with ``events`` events from a synthetic RPC server
-    (another process): how long the GUI loop was ever held."""
+    (another process): how long the GUI loop was ever held, and how long the catch-up took."""
+    delay = os.environ.get("BENCH_RPC_DELAY", "0")
     server = subprocess.Popen(
-        [sys.executable, "-m", "flowfi_desktop.indexer.rpc_server", "--events", str(events)],
+        [sys.executable, "-m", "benchmarks.bench_gui", "--serve", str(events), delay],
         stdout=subprocess.PIPE,
         text=True,
         cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
         assert server.stdout is not None
         info = json.loads(server.stdout.readline())
         data = Path(tempfile.mkdtemp(prefix="flowfi-bench-sync-"))
+        from flowfi_desktop.keys.accounts import Wallet
         from flowfi_desktop.networks import Networks
+        from flowfi_desktop.paths import KEYSTORE_FILE
         from flowfi_desktop.settings import SettingsFile
 
         networks = Networks(SettingsFile(data))
         networks.edit("local", rpc_url=info["url"], contract_id=info["contract_id"])
+        Wallet(data / KEYSTORE_FILE).watch("me", info["account"])
         result = _run_child("sync", data)
         result["events_served"] = float(info["events"])
         return result
     finally:
         server.terminate()
         server.wait()
+
+
+def _sync_line(syncs: list[dict[str, float]]) -> str:
+    delay = float(os.environ.get("BENCH_RPC_DELAY", "0"))
+    return (
+        f"GUI loop during a catch-up of {int(syncs[0]['events_served']):,} events "
+        f"({int(syncs[0]['rows']):,} of the account's streams listed live), "
+        f"{int(syncs[0]['page_limit']):,}-event pages"
+        + (f", {delay * 1000:.0f} ms RPC round trips" if delay else "")
+        + f": longest stall median {statistics.median(x['max_stall_ms'] for x in syncs):.1f} ms "
+        f"(p99 {statistics.median(x['p99_stall_ms'] for x in syncs):.1f} ms); catch-up took "
+        f"{statistics.median(x['sync_s'] for x in syncs):.2f} s; views refreshed "
+        f"{statistics.median(x['refreshes'] for x in syncs):.0f} times"
+    )
 
 
 def _copy(src: Path) -> Path:
@@ -385,13 +470,7 @@ def main() -> None:
             f"of the whole window {statistics.median(f['full_repaint_ms'] for f in frames):.1f} ms"
         )
         syncs = [_sync_child(30_000) for _ in range(3)]
-        print(
-            f"GUI loop during a catch-up of {int(syncs[0]['events_served']):,} events "
-            f"({int(syncs[0]['rows']):,} streams listed live): longest stall median "
-            f"{statistics.median(x['max_stall_ms'] for x in syncs):.1f} ms (p99 "
-            f"{statistics.median(x['p99_stall_ms'] for x in syncs):.1f} ms); catch-up took "
-            f"{statistics.median(x['sync_s'] for x in syncs):.1f} s"
-        )
+        print(_sync_line(syncs))
         for src in (filters50_src, filters100_src):
             runs = [_run_child("filters", _copy(src)) for _ in range(3)]
             each = ", ".join(f"{r['filter_max_stall_ms']:.1f}" for r in runs)
@@ -427,6 +506,15 @@ if __name__ == "__main__":
                 print(_run_child("filters", _copy(base)))
         finally:
             shutil.rmtree(base, ignore_errors=True)
+    elif len(sys.argv) >= 3 and sys.argv[1] == "--sync-only":
+        # python -m benchmarks.bench_gui --sync-only EVENTS [RUNS]: just the catch-up figure
+        syncs = []
+        for _ in range(int(sys.argv[3]) if len(sys.argv) > 3 else 3):
+            syncs.append(_sync_child(int(sys.argv[2])))
+            print(json.dumps(syncs[-1]), flush=True)
+        print(_sync_line(syncs))
+    elif len(sys.argv) >= 4 and sys.argv[1] == "--serve":
+        _serve(int(sys.argv[2]), float(sys.argv[3]))
     elif len(sys.argv) >= 4 and sys.argv[1] == "--child":
         started = time.perf_counter()
         print(json.dumps(_child(sys.argv[2], Path(sys.argv[3]), started)))
