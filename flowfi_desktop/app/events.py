@@ -39,6 +39,15 @@ class StreamsChanged:
 
 
 @dataclass(frozen=True)
+class TransactionIndexed:
+    """The index now covers the ledger of a transaction this app sent: its changes are in
+    the last ``StreamsChanged``, which the views should show now rather than at their next
+    rate-limited refresh."""
+
+    ledger: int
+
+
+@dataclass(frozen=True)
 class NoticeRaised:
     """Something the user should hear about (a desktop notification)."""
 
@@ -68,6 +77,7 @@ AppEvent = (
     SyncProgressed
     | SyncStatusChanged
     | StreamsChanged
+    | TransactionIndexed
     | NoticeRaised
     | AccountSwitched
     | NetworkSwitched

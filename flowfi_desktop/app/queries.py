@@ -280,8 +280,22 @@ class IndexReader:
         ).fetchone()
         return None if row is None else StreamRow.from_sql(row)
 
-    def streams(self, contract_ref: int, stream_ids: Sequence[int]) -> list[StreamRow]:
+    def streams(
+        self,
+        contract_ref: int,
+        stream_ids: Sequence[int],
+        involving: tuple[str, ...] | None = None,
+    ) -> list[StreamRow]:
+        """The rows of ``stream_ids``; with ``involving``, only those in which one of these
+        addresses is sender or recipient (SQLite skips the others without making rows)."""
         out: list[StreamRow] = []
+        party, party_params = "", []
+        if involving is not None:
+            if not involving:
+                return out
+            marks = ", ".join("?" for _ in involving)
+            party = f" AND (sender IN ({marks}) OR recipient IN ({marks}))"
+            party_params = [*involving, *involving]
         for start in range(0, len(stream_ids), 500):
             chunk = stream_ids[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
@@ -289,8 +303,8 @@ class IndexReader:
                 StreamRow.from_sql(r)
                 for r in self.connection.execute(
                     f"SELECT {_COLUMNS} FROM streams WHERE contract_ref = ? "  # noqa: S608
-                    f"AND stream_id IN ({marks})",
-                    [contract_ref, *chunk],
+                    f"AND stream_id IN ({marks}){party}",
+                    [contract_ref, *chunk, *party_params],
                 )
             ]
         return out

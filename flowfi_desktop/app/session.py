@@ -30,6 +30,7 @@ from flowfi_desktop.app.events import (
     StreamsChanged,
     SyncProgressed,
     SyncStatusChanged,
+    TransactionIndexed,
 )
 from flowfi_desktop.app.notices import NoticeRules
 from flowfi_desktop.app.preferences import Preferences
@@ -107,6 +108,8 @@ class AppSession:
         self.rules = self._new_rules()
         self._baseline_task: asyncio.Task[None] | None = None
         self.locked = True
+        # Ledgers of transactions this app sent that the index does not cover yet.
+        self._awaited_ledgers: set[int] = set()
 
     # ------------------------------------------------------------------ network and account
 
@@ -332,8 +335,11 @@ class AppSession:
         await self.stop_sync()
         await self.start_sync()
 
-    def nudge(self) -> None:
-        """A transaction was just sent: poll quickly for a while."""
+    def nudge(self, ledger: int | None = None) -> None:
+        """A transaction was just sent (confirmed in ``ledger``): poll quickly for a while, and
+        announce ``TransactionIndexed`` once the index covers that ledger."""
+        if ledger is not None:
+            self._awaited_ledgers.add(ledger)
         if self.indexer is not None:
             self.indexer.nudge()
 
@@ -361,6 +367,11 @@ class AppSession:
                 self.sync.synced_at,
             )
             self.events.emit(SyncProgressed(item.ledger, item.latest_ledger, item.events_indexed))
+            landed = {ledger for ledger in self._awaited_ledgers if ledger <= item.ledger}
+            if landed:
+                # The page that reached the ledger has announced its StreamsChanged already.
+                self._awaited_ledgers -= landed
+                self.events.emit(TransactionIndexed(max(landed)))
         elif isinstance(item, notify.SyncStatus):
             synced = int(self.clock()) if item.state == "caught_up" else self.sync.synced_at
             self._set_sync(
@@ -372,9 +383,11 @@ class AppSession:
             self.streams_changed(item.stream_ids)
 
     def streams_changed(self, stream_ids: frozenset[int]) -> None:
-        """Runs the notification rules on changed streams and tells the views."""
+        """Runs the notification rules on changed streams and tells the views. Only the
+        account's rows are read (on the loop: the rules must see the changes in order): a
+        10,000-event page changes thousands of streams, few of them the account's."""
         if self.reader is not None and self.contract_ref is not None and self.addresses:
-            rows = self.reader.streams(self.contract_ref, sorted(stream_ids))
+            rows = self.reader.streams(self.contract_ref, sorted(stream_ids), self.addresses)
             for notice in self.rules.changed(rows):
                 if self.prefs.get("notifications"):
                     self.events.emit(notice)

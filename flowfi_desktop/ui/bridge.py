@@ -1,7 +1,11 @@
 """The one adapter from the Qt-free core to Qt: application events become Qt signals emitted on
 the GUI thread (Electrum's ``qt_event_listener`` idea). Frequent events are coalesced and
 rate-limited (Electrum's ``rate_limited``): a burst of stream changes during catch-up becomes one
-refresh carrying the union of the changed ids, at most every ``interval_ms``."""
+refresh carrying the union of the changed ids, at most every ``interval_ms`` (so the GUI can
+follow with big getEvents pages: the refreshes, not the pages, set how often the views repaint).
+Two moments do not wait for the interval: the end of a catch-up (any sync state but
+``syncing``: what is shown is then the index as it is), and a transaction the user sent
+reaching the index (``TransactionIndexed``)."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from flowfi_desktop.app.events import (
     StreamsChanged,
     SyncProgressed,
     SyncStatusChanged,
+    TransactionIndexed,
 )
 
 Subscribe = Callable[[Callable[[AppEvent], None]], Callable[[], None]]
@@ -50,7 +55,7 @@ class RateLimited(QObject):
             self._timer.start(max(1, int(wait * 1000)))
 
     def flush(self) -> None:
-        """Runs a pending call now (tests, shutdown)."""
+        """Runs a pending call now (its interval starts again from here)."""
         if self._timer.isActive():
             self._timer.stop()
             self._run()
@@ -132,8 +137,12 @@ class Bridge(QObject):
             self._progress = event
             self._progress_limiter.request()
         elif isinstance(event, SyncStatusChanged):
+            if event.state != "syncing":  # caught up (or stopped): show the index as it is
+                self._streams_limiter.flush()
             self._progress_limiter.flush()  # progress first, then the state it led to
             self.sync_status_changed.emit(event)
+        elif isinstance(event, TransactionIndexed):
+            self._streams_limiter.flush()  # the user's own change: now, not in up to 250 ms
         elif isinstance(event, NoticeRaised):
             self.notice_raised.emit(event)
         elif isinstance(event, AccountSwitched):

@@ -463,8 +463,8 @@ class MainWindow(QMainWindow):
     def on_streams_changed(self, changed: frozenset[int]) -> None:
         if self.shut_down:
             return
-        spawn(self.streams.refresh_async(), name="refresh-streams")
-        spawn(self.dashboard.glance_model.refresh_async(), name="refresh-glance")
+        spawn(self.streams.refresh_async(changed), name="refresh-streams")
+        spawn(self.dashboard.glance_model.refresh_async(changed), name="refresh-glance")
         self.refresh_dashboard()
         current = self.detail.stream
         if self._page == "detail" and current is not None and current.stream_id in changed:
@@ -773,7 +773,7 @@ class MainWindow(QMainWindow):
             outcome = await self.wallet_ops.sign_and_submit(
                 prepared, unlocked, account.name, progress
             )
-            s.nudge()
+            s.nudge(outcome.ledger)
             return outcome
 
         async def lookup(address: str) -> TokenInfo:

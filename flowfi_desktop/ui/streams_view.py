@@ -153,8 +153,8 @@ class StreamsView(QWidget):
     def refresh(self, changed: frozenset[int] | None = None) -> None:
         self.model.refresh(changed)
 
-    async def refresh_async(self) -> None:
-        await self.model.refresh_async()
+    async def refresh_async(self, changed: frozenset[int] | None = None) -> None:
+        await self.model.refresh_async(changed)
 
     def _update_count(self) -> None:
         n = self.model.rowCount()

@@ -886,3 +886,50 @@ def test_reused_action_and_password_dialogs_start_clean(demo_window, run) -> Non
         assert await unlocking is None
 
     run(scenario())
+
+
+def test_the_table_paints_what_data_says_through_multi_data(demo_window, run) -> None:  # type: ignore[no-untyped-def]
+    """Views paint from ``multiData`` (one Python call per cell): what a delegate gets for
+    each painted cell is what ``data()`` answers for each role."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+
+    window, _session, _demo, _clock = demo_window
+    view = window.streams
+    model = view.model
+    painted: dict[tuple[int, int], tuple[str, int, str]] = {}
+    calls = {"multi": 0}
+    multi = model.multiData
+
+    def counting(index, span) -> None:  # type: ignore[no-untyped-def]
+        calls["multi"] += 1
+        multi(index, span)
+
+    class Spy(QStyledItemDelegate):
+        def initStyleOption(self, option: QStyleOptionViewItem, index) -> None:  # type: ignore[no-untyped-def]
+            super().initStyleOption(option, index)
+            painted[(index.row(), index.column())] = (
+                option.text,
+                int(option.displayAlignment.value),
+                option.palette.color(QPalette.ColorRole.Text).name(),
+            )
+
+    async def scenario() -> None:
+        window.show_page("all")
+        await settle(window)
+
+    run(scenario())
+    spy = Spy(view.table)
+    view.table.setItemDelegate(spy)
+    model.multiData = counting  # type: ignore[method-assign]
+    view.table.viewport().repaint()
+    assert len(painted) >= 5 * len(COLUMNS)
+    assert calls["multi"] >= len(painted)
+    status = [k for k, _ in COLUMNS].index("status")
+    default_text = view.table.palette().color(QPalette.ColorRole.Text).name()
+    for (row, column), (text, alignment, color) in painted.items():
+        index = model.index(row, column)
+        assert text == model.data(index, Qt.ItemDataRole.DisplayRole)
+        assert alignment == model.data(index, Qt.ItemDataRole.TextAlignmentRole)
+        foreground = model.data(index, Qt.ItemDataRole.ForegroundRole)
+        assert color == (foreground.name() if column == status else default_text)
