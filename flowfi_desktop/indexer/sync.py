@@ -25,6 +25,13 @@ loop in ``SLICE``-event slices with a yield between them: on a worker thread it 
 GIL against the GUI thread's own Python (every repaint calls into it), which measured worse. So
 the loop — the GUI's, under qasync — is never held for a whole page. Notifications are emitted
 on the loop, never from the writer thread.
+
+Pipelining: the loop plans page N+1 while the writer thread writes page N (on two cores the two
+overlap). Page N+1 is planned on the stream cache as page N leaves it and its write is queued
+behind N's, to apply only if the stored cursor is then N's; every read of the store queues
+behind the writes too. So a cursor other than the expected one (another indexer on the file, a
+write of ours that failed) is always seen before anything lands on top of it: the run lets the
+queued writes finish, drops the cache and starts over from the stored cursor.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -64,7 +71,7 @@ from flowfi_desktop.indexer.page import (
     read_events_reply,
     to_wire_page,
 )
-from flowfi_desktop.indexer.plan import CACHE_MAX, SLICE, PagePlanner, StreamCache
+from flowfi_desktop.indexer.plan import CACHE_MAX, SLICE, PagePlan, PagePlanner, StreamCache
 from flowfi_desktop.indexer.rpc_port import RpcCaller, RpcDataError, error_code
 from flowfi_desktop.indexer.token_meta import TokenReader, native_meta
 from flowfi_desktop.indexer.writer import (
@@ -81,6 +88,7 @@ T = TypeVar("T")
 
 WAKE_CHECK = 0.5  # seconds: see Indexer._in_writer
 TOKEN_RETRY = 600.0  # seconds before asking again about a token whose metadata failed
+MAX_RESTARTS = 3  # at one stored cursor, before giving up (see sync_once)
 INVALID_REQUEST = -32600  # stellar-rpc: e.g. "startLedger must be within the ledger range"
 
 
@@ -151,6 +159,8 @@ class Indexer:
         self._fast_until = 0.0
         self._invalid_seen: dict[str, int] = {}
         self._oldest = 0
+        self._restarts = 0  # runs started over in a row at the stored cursor ``_restart_cursor``
+        self._restart_cursor: str | None = None
 
     def close(self) -> None:
         """Closes the writer connection (after a page commit that is still running, if any:
@@ -169,9 +179,16 @@ class Indexer:
 
     async def _in_writer(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Runs ``fn`` on the writer thread; the caller resumes on the loop."""
+        return await self._wait(self._submit(fn, *args, **kwargs))
+
+    def _submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+        """Queues ``fn`` on the writer thread (jobs run one at a time, in order)."""
         if self._db is None:
             raise RuntimeError("the indexer is closed")
-        job = self._db.submit(functools.partial(fn, *args, **kwargs))
+        return self._db.submit(functools.partial(fn, *args, **kwargs))
+
+    async def _wait(self, job: Future[T]) -> T:
+        """The result of a writer-thread job, awaited on the loop."""
         waiter = asyncio.wrap_future(job)
         try:
             while True:
@@ -300,7 +317,14 @@ class Indexer:
             assert cursor is not None
 
         self._status("syncing", f"indexing from ledger {cursor_ledger(cursor)} to {latest}")
+        # The stored cursor once every write queued so far has landed: each page is planned on
+        # top of it, and anything else found in the store means another writer moved it.
+        expected = (await self._in_writer(self.writer.status)).cursor
+        retention_window = retention if isinstance(retention, int) else None
         prefetch: asyncio.Task[EventsPage] | None = None
+        # The last page planned, its write queued on the writer thread: the loop plans the next
+        # page while SQLite writes this one, so the two overlap on two cores.
+        in_flight: _InFlight | None = None
         try:
             while True:
                 try:
@@ -311,6 +335,8 @@ class Indexer:
                         else:
                             page = await self._fetch_page(cursor, tries)
                 except _Behind as behind:
+                    await self._land(report, in_flight)
+                    in_flight = None
                     report.status = self._status(
                         "waiting",
                         f"the RPC is at ledger {behind.rpc_latest}, behind the index "
@@ -320,6 +346,8 @@ class Indexer:
                     return report
                 except _OutOfRange:
                     # Retention moved past our cursor since getHealth: start over (gap path).
+                    await self._land(report, in_flight)
+                    in_flight = None
                     return await self._merge(report, await self.sync_once(attempts=attempts))
                 last_page = (
                     len(page.events) < self.config.page_limit
@@ -337,10 +365,10 @@ class Indexer:
                 )
                 try:
                     with _gc_paused():
-                        outcome = await self._commit(
-                            page, retention if isinstance(retention, int) else None, accept
-                        )
+                        planned = await self._plan(page, expected, retention_window, accept)
                 except InvalidXdrError as error:
+                    await self._land(report, in_flight)
+                    in_flight = None
                     await _discard(prefetch)
                     prefetch = None
                     seen = self._invalid_seen[error.event_id] = (
@@ -353,30 +381,39 @@ class Indexer:
                         min(self.config.retry_initial * seen, self.config.retry_max)
                     )
                     continue
-                for event_id in accept:
-                    if event_id <= page.cursor:
-                        self._invalid_seen.pop(event_id, None)
-                        log.warning("event %s kept raw: its XDR stayed invalid", event_id)
-                report.pages += 1
-                report.events += outcome.new_events
-                report.unknown += outcome.unknown
-                report.orphans += outcome.orphans
-                report.changed_streams |= outcome.changed_streams
-                for anomaly in outcome.anomalies:
-                    log.warning("index anomaly: %s", anomaly)
-                if outcome.new_events and outcome.last_event_id:
-                    self.notifier.emit(EventsAdded(outcome.new_events, outcome.last_event_id))
-                if outcome.changed_streams:
-                    self.notifier.emit(StreamsChanged(frozenset(outcome.changed_streams)))
+                # The page before lands (and is announced) while this one's write waits behind it.
+                await self._land(report, in_flight)
+                in_flight = planned
+                expected = planned.plan.cursor
                 cursor = page.cursor
-                ledger = cursor_ledger(cursor)
-                report.ledger = ledger
                 report.latest_ledger = max(page.latest_ledger, latest)
-                self.notifier.emit(SyncProgress(ledger, page.latest_ledger, report.events))
                 if last_page:
                     break
+            await self._land(report, in_flight)
+            in_flight = None
+        except _Restart:
+            # The store is not where this run left it (another indexer wrote, or a write of ours
+            # did not land): let every queued write finish, then start over from what is stored.
+            await _discard(prefetch)
+            prefetch = None
+            in_flight = None
+            self._cache.reset()
+            stored = (await self._in_writer(self.writer.status)).cursor
+            # Two indexers on one file (the GUI and the CLI) make each other start over while
+            # either moves the cursor; starting over again and again at one cursor is not that.
+            self._restarts = self._restarts + 1 if stored == self._restart_cursor else 1
+            self._restart_cursor = stored
+            if self._restarts > MAX_RESTARTS:
+                raise RpcDataError(
+                    "the index keeps changing under the indexer (another indexer?)"
+                ) from None
+            return await self._merge(report, await self.sync_once(attempts=attempts))
         finally:
             await _discard(prefetch)
+            if in_flight is not None:
+                # Not known to have landed (an error or a cancellation): the cached streams may
+                # hold changes the store does not have.
+                self._cache.reset()
         if report.changed_streams or not self._tokens_checked:
             await self._fill_tokens()
         unknown_note = (
@@ -427,56 +464,80 @@ class Indexer:
         page.decoded = decoded
         return page
 
-    async def _commit(
-        self, page: EventsPage, retention: int | None, accept: frozenset[str]
-    ) -> PageOutcome:
-        """Plans the page on the loop (in slices) over the stream cache, and writes the plan on
-        the writer thread in one transaction, provided the stored cursor is still the one the
-        cache describes; if not (another process wrote), plans again from a fresh read."""
+    async def _plan(
+        self, page: EventsPage, expected: str | None, retention: int | None, accept: frozenset[str]
+    ) -> _InFlight:
+        """Plans the page on the loop (in slices) over the stream cache and queues its write on
+        the writer thread, behind any write still running. The write applies only if the stored
+        cursor is then ``expected`` (the cache's cursor). Every read of the store here runs
+        after the queued writes, so a cursor other than ``expected`` means the store moved
+        under this run (or a write of ours did not land): ``_Restart``."""
         cache = self._cache
         decoded = page.decoded if page.decoded is not None else decode_page(page.events)
-        for _ in range(3):
-            try:
-                if not cache.valid:
-                    state = await self._in_writer(self.writer.read_state, [], [], CACHE_MAX)
-                    cache.reset()
-                    await self._cache_rows(state.stream_rows)
-                    cache.cursor, cache.complete, cache.valid = state.cursor, state.complete, True
-                planner = PagePlanner(cache, self.writer.contract_ref, page.events, decoded, accept)
-                ids, fee_ids = planner.needs()
-                fees: dict[int, int] = {}
-                if ids or fee_ids:
-                    state = await self._in_writer(self.writer.read_state, ids, fee_ids)
-                    if state.cursor != cache.cursor:
-                        cache.reset()
-                        continue
-                    await self._cache_rows(state.stream_rows)
-                    fees = state.prior_fees
-                planner.start(fees)
-                for start in range(0, len(planner.events), SLICE):
-                    planner.feed(start, start + SLICE)
-                    await asyncio.sleep(0)
-                changed = planner.changed()
-                for start in range(0, len(changed), SLICE):
-                    planner.add_stream_rows(changed[start : start + SLICE])
-                    await asyncio.sleep(0)
-                plan = planner.finish(
-                    page.cursor, page.latest_ledger, page.oldest_ledger, retention
-                )
-                # The writer thread runs SQL only (the GIL is released while SQLite works).
-                written = await self._in_writer(self.writer.write_page, plan)
-            except BaseException:
-                # The cached streams may hold changes that were not written (or were: a
-                # cancelled await does not stop the thread); read them again next time.
+        try:
+            if cache.valid and cache.cursor != expected:
                 cache.reset()
-                raise
-            if written:
-                cache.cursor = plan.cursor
-                if len(cache.streams) > CACHE_MAX:
-                    cache.reset()
-                return PageOutcome.of(plan)
+            if not cache.valid:
+                state = await self._in_writer(self.writer.read_state, [], [], CACHE_MAX)
+                if state.cursor != expected:
+                    raise _Restart
+                cache.reset()
+                await self._cache_rows(state.stream_rows)
+                cache.cursor, cache.complete, cache.valid = state.cursor, state.complete, True
+            planner = PagePlanner(cache, self.writer.contract_ref, page.events, decoded, accept)
+            ids, fee_ids = planner.needs()
+            fees: dict[int, int] = {}
+            if ids or fee_ids:
+                state = await self._in_writer(self.writer.read_state, ids, fee_ids)
+                if state.cursor != expected:
+                    raise _Restart
+                await self._cache_rows(state.stream_rows)
+                fees = state.prior_fees
+            planner.start(fees)
+            for start in range(0, len(planner.events), SLICE):
+                planner.feed(start, start + SLICE)
+                await asyncio.sleep(0)
+            changed = planner.changed()
+            for start in range(0, len(changed), SLICE):
+                planner.add_stream_rows(changed[start : start + SLICE])
+                await asyncio.sleep(0)
+            plan = planner.finish(page.cursor, page.latest_ledger, page.oldest_ledger, retention)
+            # The writer thread runs SQL only (the GIL is released while SQLite works).
+            job = self._submit(self.writer.write_page, plan)
+        except BaseException:
+            # The cached streams may hold changes that were not written; read them again.
             cache.reset()
-        raise RpcDataError("the index keeps changing under the indexer (another indexer?)")
+            raise
+        cache.cursor = plan.cursor
+        return _InFlight(page, plan, accept, job)
+
+    async def _land(self, report: SyncReport, flight: _InFlight | None) -> None:
+        """Waits for a planned page's write; once it landed, counts and announces the page."""
+        if flight is None:
+            return
+        if not await self._wait(flight.job):
+            raise _Restart
+        if len(self._cache.streams) > CACHE_MAX:
+            self._cache.reset()
+        outcome = PageOutcome.of(flight.plan)
+        for event_id in flight.accept:
+            if event_id <= flight.page.cursor:
+                self._invalid_seen.pop(event_id, None)
+                log.warning("event %s kept raw: its XDR stayed invalid", event_id)
+        report.pages += 1
+        report.events += outcome.new_events
+        report.unknown += outcome.unknown
+        report.orphans += outcome.orphans
+        report.changed_streams |= outcome.changed_streams
+        for anomaly in outcome.anomalies:
+            log.warning("index anomaly: %s", anomaly)
+        if outcome.new_events and outcome.last_event_id:
+            self.notifier.emit(EventsAdded(outcome.new_events, outcome.last_event_id))
+        if outcome.changed_streams:
+            self.notifier.emit(StreamsChanged(frozenset(outcome.changed_streams)))
+        ledger = cursor_ledger(flight.page.cursor)
+        report.ledger = ledger
+        self.notifier.emit(SyncProgress(ledger, flight.page.latest_ledger, report.events))
 
     async def _cache_rows(self, rows: list[tuple[Any, ...]]) -> None:
         streams = self._cache.streams
@@ -706,6 +767,20 @@ def _gc_paused() -> Iterator[None]:
 
 class _OutOfRange(Exception):
     pass
+
+
+class _Restart(Exception):
+    """The store is not where this run left it: start the run over from what is stored."""
+
+
+@dataclass
+class _InFlight:
+    """A planned page whose write is queued on the writer thread."""
+
+    page: EventsPage
+    plan: PagePlan
+    accept: frozenset[str]
+    job: Future[bool]
 
 
 def needs_gap(cursor: str, oldest: int) -> bool:
