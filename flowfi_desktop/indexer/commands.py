@@ -23,23 +23,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 
 from flowfi_desktop.errors import InputError
-from flowfi_desktop.indexer.chain_state import ChainStateReader
 from flowfi_desktop.indexer.notify import Listener, Notifier
-from flowfi_desktop.indexer.rpc_port import RpcCaller, indexer_rpc
 from flowfi_desktop.indexer.state import StreamState
-from flowfi_desktop.indexer.sync import Indexer, SyncConfig, SyncReport
-from flowfi_desktop.indexer.token_meta import SorobanTokenReader
-from flowfi_desktop.indexer.verify import VerifyReport, verify_streams
-from flowfi_desktop.indexer.writer import ensure_contract
 from flowfi_desktop.store.db import Store, open_store
 from flowfi_desktop.store.models import Contract, Network, StreamEvent
 from flowfi_desktop.store.models import Stream as StreamRow
 from flowfi_desktop.store.tokens import known_tokens
+
+if TYPE_CHECKING:
+    # sync and verify need the RPC client and stellar-sdk (~0.3 s of imports each); the
+    # index's reads (stream list/show, export) do not: they import them where they run.
+    from flowfi_desktop.indexer.rpc_port import RpcCaller
+    from flowfi_desktop.indexer.sync import Indexer, SyncConfig, SyncReport
+    from flowfi_desktop.indexer.verify import VerifyReport
 
 INDEX_FILE = "index.sqlite3"
 PAGE_LIMIT_ENV = "FLOWFI_SYNC_PAGE_LIMIT"  # getEvents page size of `sync` (default 10,000)
@@ -63,6 +64,8 @@ class IndexTarget:
 
 
 def _open(target: IndexTarget) -> tuple[Store, int]:
+    from flowfi_desktop.indexer.writer import ensure_contract
+
     store = open_store(target.db_path)
     ref = ensure_contract(
         store,
@@ -90,6 +93,11 @@ async def sync(
     Uses getHealth, getNetwork and getEvents; only after a gap (history older than the RPC
     keeps) does it read stream entries with getLedgerEntries. ``indexer_ready`` receives the
     running ``Indexer`` (e.g. to call ``nudge()`` after sending a transaction)."""
+    from flowfi_desktop.indexer.chain_state import ChainStateReader
+    from flowfi_desktop.indexer.rpc_port import indexer_rpc
+    from flowfi_desktop.indexer.sync import Indexer, SyncConfig
+    from flowfi_desktop.indexer.token_meta import SorobanTokenReader
+
     # Off the loop: opening runs the migrations (~100 ms on a new file).
     store, ref = await asyncio.to_thread(_open, target)
     if config is None and os.environ.get(PAGE_LIMIT_ENV):
@@ -132,6 +140,11 @@ async def sync(
 
 async def verify(target: IndexTarget, *, rpc: RpcCaller | None = None) -> VerifyReport:
     """Syncs, then compares every indexed stream with its on-chain state."""
+    from flowfi_desktop.indexer.chain_state import ChainStateReader
+    from flowfi_desktop.indexer.rpc_port import indexer_rpc
+    from flowfi_desktop.indexer.sync import Indexer
+    from flowfi_desktop.indexer.verify import verify_streams
+
     # Off the loop: opening runs the migrations (~100 ms on a new file).
     store, ref = await asyncio.to_thread(_open, target)
     client = None

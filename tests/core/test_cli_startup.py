@@ -145,12 +145,6 @@ def test_index_reads_do_not_load_alembic(data_dir: Path, tmp_path: Path) -> None
     assert "alembic" not in imported
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="flowfi_desktop/indexer/commands.py imports chain_state, sync, token_meta and verify "
-    "(stellar_sdk, the RPC client) at module level; once they are imported in sync() and "
-    "verify(), the index's reads no longer load them (~0.3 s each): then drop this marker",
-)
 def test_index_reads_do_not_load_the_network_stack(data_dir: Path) -> None:
     _, imported = run(data_dir, "stream", "list", "--json")
     assert imported.isdisjoint(NETWORK_STACK), sorted(imported & set(NETWORK_STACK))
