@@ -408,6 +408,16 @@ class Indexer:
                     "the index keeps changing under the indexer (another indexer?)"
                 ) from None
             return await self._merge(report, await self.sync_once(attempts=attempts))
+        except Exception:
+            # A failure after the last page was planned (the next request, the next plan): that
+            # page's write still lands, so count and announce it before the failure is raised.
+            if in_flight is not None:
+                flight, in_flight = in_flight, None
+                try:
+                    await self._land(report, flight)
+                except Exception:
+                    self._cache.reset()
+            raise
         finally:
             await _discard(prefetch)
             if in_flight is not None:

@@ -15,6 +15,7 @@ import pytest
 
 from flowfi_desktop.errors import NetworkError, RefusedError
 from flowfi_desktop.indexer.chain_state import ChainStateReader
+from flowfi_desktop.indexer.notify import EventsAdded, SyncProgress
 from flowfi_desktop.indexer.rpc_server import Fault, LocalRpc
 from flowfi_desktop.indexer.synthetic import SyntheticHistory, generate_history
 from flowfi_desktop.indexer.verify import verify_streams
@@ -122,6 +123,33 @@ def test_a_one_shot_sync_gives_up_with_a_network_error(
     assert states(rig)[-1] == "failed"
     assert "gave up after 3 attempts" in rig.statuses()[-1].message
     assert indexed_ids(rig.store) == []
+
+
+def test_pages_that_landed_before_a_failure_are_announced(
+    tmp_path: Path, server: LocalRpc, history: SyntheticHistory
+) -> None:
+    """The RPC fails for good after a few pages, while the last page before it is still being
+    written (the next page is planned during that write): that page lands, and the GUI is told
+    about it like every other page, before the failure is raised."""
+    calls = {"n": 0}
+
+    def hook(name: str, params: dict[str, Any], number: int) -> Fault | None:
+        if name != "getEvents":
+            return None
+        calls["n"] += 1
+        return Fault(status=500, body=b"") if calls["n"] > 3 else None
+
+    server.fault = hook
+    rig = make_rig(tmp_path, server, replace(FAST, attempts=2, page_limit=300))
+    with pytest.raises(NetworkError):
+        sync(rig)
+    stored = indexed_ids(rig.store)
+    announced = [n for n in rig.seen if isinstance(n, EventsAdded)]
+    assert len(stored) == 900  # three pages landed
+    assert sum(n.count for n in announced) == len(stored)
+    assert announced[-1].last_event_id == stored[-1]
+    progress = [n for n in rig.seen if isinstance(n, SyncProgress)]
+    assert progress[-1].events_indexed == len(stored)
 
 
 def _page_with(server: LocalRpc, params: dict[str, Any], change: Any) -> Fault:
