@@ -180,6 +180,7 @@ def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
             caught_up = time.perf_counter() - t0
             await task
             await _settle(window.streams.model)
+            await _settle(window.dashboard.glance_model)
             await window.dashboard_loaded()
             await asyncio.sleep(0.3)  # the last refresh's repaint
             await beat.stop()
@@ -190,6 +191,8 @@ def _child(kind: str, data_dir: Path, started: float) -> dict[str, float]:
             out["events"] = float(session.sync.ledger)
             out["max_stall_ms"] = gaps[-1] * 1000
             out["p99_stall_ms"] = gaps[int(len(gaps) * 0.99)] * 1000
+            window.show_page("all")  # a list not shown waits to be shown to refresh
+            await _settle(window.streams.model)
             out["rows"] = float(window.streams.model.rowCount())
             if os.environ.get("BENCH_DETAIL"):
                 # The longest gaps, when they began, and the GUI thread's own CPU time in each

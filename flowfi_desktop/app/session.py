@@ -14,6 +14,7 @@ into Qt signals. No Qt here.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from flowfi_desktop.app.events import (
     EventHub,
     LockChanged,
     NetworkSwitched,
+    NoticeRaised,
     StreamsChanged,
     SyncProgressed,
     SyncStatusChanged,
@@ -83,6 +85,12 @@ async def read_off_loop(path: Path, read: Callable[[IndexReader], T]) -> T:
     return await asyncio.to_thread(run)
 
 
+def _account_rows(
+    contract_ref: int, ids: list[int], addresses: tuple[str, ...], reader: IndexReader
+) -> list[StreamRow]:
+    return reader.streams(contract_ref, ids, addresses)
+
+
 class AppSession:
     def __init__(self, data_dir: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.data_dir = data_dir
@@ -110,6 +118,10 @@ class AppSession:
         self.locked = True
         # Ledgers of transactions this app sent that the index does not cover yet.
         self._awaited_ledgers: set[int] = set()
+        # Changed streams the notification rules have not looked at yet, and the task that
+        # reads their rows (one read at a time, off the loop).
+        self._unruled: set[int] = set()
+        self._rules_task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ network and account
 
@@ -345,6 +357,7 @@ class AppSession:
 
     async def close(self) -> None:
         await self.stop_sync()
+        await self.rules_checked()
         await self.prefs.flush()
         if self.reader is not None:
             self.reader.close()
@@ -383,15 +396,45 @@ class AppSession:
             self.streams_changed(item.stream_ids)
 
     def streams_changed(self, stream_ids: frozenset[int]) -> None:
-        """Runs the notification rules on changed streams and tells the views. Only the
-        account's rows are read (on the loop: the rules must see the changes in order): a
-        10,000-event page changes thousands of streams, few of them the account's."""
-        if self.reader is not None and self.contract_ref is not None and self.addresses:
-            rows = self.reader.streams(self.contract_ref, sorted(stream_ids), self.addresses)
-            for notice in self.rules.changed(rows):
-                if self.prefs.get("notifications"):
-                    self.events.emit(notice)
+        """Tells the views, and runs the notification rules on the changed streams. The rules
+        need the account's rows of them: with a loop running they are read on a worker thread
+        with a connection of its own, one read at a time, the streams of pages that land
+        meanwhile folded into the next read (a 10,000-event page changes thousands of
+        streams; reading even only the account's took milliseconds of the loop per page).
+        A read sees the index as it is then, never older than the change. Without a loop (a
+        synchronous caller) they are read here. ``rules_checked()`` waits for them."""
         self.events.emit(StreamsChanged(stream_ids))
+        if self.reader is None or self.contract_ref is None or not self.addresses:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            rows = self.reader.streams(self.contract_ref, sorted(stream_ids), self.addresses)
+            self._notify(self.rules.changed(rows))
+            return
+        self._unruled |= stream_ids
+        if self._rules_task is None or self._rules_task.done():
+            self._rules_task = loop.create_task(self._check_rules(), name="notice rules")
+
+    async def _check_rules(self) -> None:
+        while self._unruled and self.reader is not None and self.contract_ref is not None:
+            ids, self._unruled = sorted(self._unruled), set()
+            rules, ref, addresses = self.rules, self.contract_ref, self.addresses
+            rows = await read_off_loop(
+                self.reader.path, functools.partial(_account_rows, ref, ids, addresses)
+            )
+            if rules is self.rules:  # else the account changed: its rules start afresh
+                self._notify(rules.changed(rows))
+
+    def _notify(self, notices: list[NoticeRaised]) -> None:
+        if self.prefs.get("notifications"):
+            for notice in notices:
+                self.events.emit(notice)
+
+    async def rules_checked(self) -> None:
+        """Until the notification rules have looked at every change announced so far."""
+        while self._rules_task is not None and not self._rules_task.done():
+            await asyncio.shield(self._rules_task)
 
     async def check_running_dry(self) -> None:
         """Call now and then (the window does, every 30 s). The read runs on a worker thread

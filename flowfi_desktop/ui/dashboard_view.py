@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -138,6 +139,10 @@ class DashboardView(QWidget):
         self.ticker.timeout.connect(self.tick)
         self.ticker.start()
         self.ticks = 0
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.glance_model.resume()  # the index changes it was not shown
 
     def set_data(self, dashboard: Dashboard, tokens: TokenBook, message: str = "") -> None:
         self.dashboard, self.tokens = dashboard, tokens

@@ -463,8 +463,15 @@ class MainWindow(QMainWindow):
     def on_streams_changed(self, changed: frozenset[int]) -> None:
         if self.shut_down:
             return
-        spawn(self.streams.refresh_async(changed), name="refresh-streams")
-        spawn(self.dashboard.glance_model.refresh_async(changed), name="refresh-glance")
+        # A list no view shows (another page, or the window hidden) refreshes when shown.
+        for page, model, name in (
+            (self.streams, self.streams.model, "refresh-streams"),
+            (self.dashboard, self.dashboard.glance_model, "refresh-glance"),
+        ):
+            if page.isVisible():
+                spawn(model.refresh_async(changed), name=name)
+            else:
+                model.defer(changed)
         self.refresh_dashboard()
         current = self.detail.stream
         if self._page == "detail" and current is not None and current.stream_id in changed:

@@ -114,6 +114,7 @@ class StreamTableModel(QAbstractTableModel):
         self._generation = 0  # bumped by every change of what to list
         self._scanning: tuple[IdScan, asyncio.Task[None]] | None = None
         self._rescan = False
+        self._deferred = False  # the index changed while the list was not shown
         self.queries_run = 0  # pages read (tests and benchmarks watch it)
         self.scans_run = 0  # id scans finished
         self.stale_dropped = 0  # scans whose answer came after a newer change
@@ -148,6 +149,26 @@ class StreamTableModel(QAbstractTableModel):
             self._stale |= changed
         self._scan()
 
+    def defer(self, changed: frozenset[int] | None = None) -> None:
+        """The index changed while no view shows this list: note what changed and refresh
+        at ``resume()`` (a hidden list refreshed at every refresh of a catch-up cost the GUI
+        thread a model reset and a worker's id scan each time, for nothing seen)."""
+        if changed is None:
+            self._stale = None
+        elif self._stale is not None:
+            self._stale |= changed
+        self._deferred = True
+
+    @property
+    def deferred(self) -> bool:
+        """Index changes wait for ``resume()``."""
+        return self._deferred
+
+    def resume(self) -> None:
+        """A view shows the list again: refresh it if the index changed meanwhile."""
+        if self._deferred:
+            self.refresh(frozenset())
+
     async def refresh_async(self, changed: frozenset[int] | None = None) -> None:
         """``refresh()``, returning once the list shows the index as it is now."""
         self.refresh(changed)
@@ -167,6 +188,7 @@ class StreamTableModel(QAbstractTableModel):
         """Starts reading the ordered ids of ``query`` in a worker thread. A scan of the same
         query already in flight is followed by one more (refreshes never starve); one of an
         older query is cancelled, and its answer would be dropped anyway (generation)."""
+        self._deferred = False  # this scan sees every change so far
         self._generation += 1
         reader, ref = self.reader, self.contract_ref
         if reader is None or ref is None:

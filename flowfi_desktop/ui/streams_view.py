@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -131,6 +132,10 @@ class StreamsView(QWidget):
         self.ticker.setInterval(1000)
         self.ticker.timeout.connect(self._tick)
         self.ticker.start()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.model.resume()  # the index changes it was not shown
 
     def set_role(self, role: str) -> None:
         self.role.setCurrentIndex(max(self.role.findData(role), 0))

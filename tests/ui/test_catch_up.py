@@ -127,18 +127,23 @@ def _rig(tmp_path: Path, qtbot, monkeypatch: pytest.MonkeyPatch, interval_ms: in
 
 
 def _shown_equals_index(rig: Rig) -> None:
-    """Every row of both lists is the index's current row, in the index's order, and the
-    dashboard's sums are the index's."""
+    """Every row of each list not waiting to be shown is the index's current row, in the
+    index's order, and the dashboard's sums are the index's."""
     s = rig.session
     assert s.reader is not None
     assert s.contract_ref is not None
     reader = IndexReader(s.reader.path)
     try:
+        checked = 0
         for model in (rig.window.streams.model, rig.window.dashboard.glance_model):
+            if model.deferred:  # not shown: it refreshes when it is (see the test below)
+                continue
+            checked += 1
             ids = reader.ids(s.contract_ref, model.query)
             assert model.rowCount() == len(ids)
             shown = [model.stream_at(r) for r in range(model.rowCount())]
             assert shown == [reader.stream(s.contract_ref, i) for i in ids]
+        assert checked
         board = Dashboard.from_index(reader, s.contract_ref, s.addresses)
         now = int(s.clock())
         assert rig.window.dashboard.dashboard.totals(now) == board.totals(now)
@@ -280,3 +285,71 @@ def test_rules_read_only_the_accounts_rows_of_a_page(tmp_path: Path) -> None:
         assert reader.streams(demo.contract_ref, every, ()) == []
     finally:
         reader.close()
+
+
+def test_a_hidden_list_waits_and_refreshes_when_shown(make_rig: Callable[[int], Rig], run) -> None:  # type: ignore[no-untyped-def]
+    """On the dashboard, the stream list page is not shown: a catch-up's refreshes skip it
+    (no id scan, no model reset per refresh), and showing it shows the index as it is."""
+    rig = make_rig(20)
+    window = rig.window
+    window.show_page("dashboard")
+    listed = window.streams.model
+    refreshed: list[frozenset[int] | None] = []
+    refresh = listed.refresh
+
+    def spy(changed: frozenset[int] | None = None) -> None:
+        refreshed.append(changed)
+        refresh(changed)
+
+    listed.refresh = spy  # type: ignore[method-assign]
+    during: list[int] = []
+
+    async def scenario() -> None:
+        await window.start()
+        await until(lambda: rig.session.sync.state == "caught_up", timeout=60)
+        await settle(window)
+        during.append(len(refreshed))
+        assert listed.deferred
+        window.show_page("all")
+        await settle(window)
+        assert not listed.deferred
+        _shown_equals_index(rig)
+
+    _run(run, rig, scenario())
+    assert len(rig.refreshes) >= 3
+    assert during == [0]  # none of the refreshes while the list was hidden
+    assert len(refreshed) == 1  # the one when shown
+
+
+def test_the_rules_read_the_pages_changes_off_the_loop_and_miss_none(  # type: ignore[no-untyped-def]
+    rig: Rig, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The notification rules look at every stream of the account that a page changed, their
+    rows read on a worker thread (pages that land during a read are folded into the next)."""
+    import threading
+
+    reads: list[bool] = []  # on the GUI thread?
+    streams = IndexReader.streams
+
+    def spy(self: IndexReader, ref: int, ids: Any, involving: Any = None) -> Any:
+        if involving is not None:
+            reads.append(threading.current_thread() is threading.main_thread())
+        return streams(self, ref, ids, involving)
+
+    monkeypatch.setattr(IndexReader, "streams", spy)
+    session = rig.session
+
+    async def scenario() -> None:
+        await rig.window.start()
+        await until(lambda: session.sync.state == "caught_up", timeout=60)
+        await session.rules_checked()
+        assert session.reader is not None
+        assert session.contract_ref is not None
+        mine = session.reader.involving(session.contract_ref, session.addresses)
+        assert mine
+        assert set(session.rules._known) == {s.stream_id for s in mine}
+
+    _run(run, rig, scenario())
+    assert reads
+    assert not any(reads)
+    assert len(reads) <= len(rig.pages)
