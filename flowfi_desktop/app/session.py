@@ -4,7 +4,7 @@
 - the index (``<data dir>/index.sqlite3``), opened off the GUI thread; reads through a read-only
   ``IndexReader``;
 - the indexer's follow loop for the network's contract, on the one asyncio loop (its SQLite work
-  on the indexer's writer thread), with small pages;
+  on the indexer's writer thread), with the indexer's largest pages;
 - the dashboard and the notification rules, computed from the index.
 
 Everything it announces goes through ``events`` (an ``EventHub``), which the GUI's bridge turns
@@ -52,11 +52,15 @@ from flowfi_desktop.store.db import Store, open_store
 log = logging.getLogger(__name__)
 
 INDEX_FILE = "index.sqlite3"
-# Events per getEvents page when following from the GUI. The indexer reads answers in a worker
-# thread, commits on its writer thread and slices its Python, but every page's StreamsChanged is
-# refreshed on the loop. bench_gui's 30,000-event catch-up (2026-11-30, 2 runs each): 500-event
-# pages p99 stall 27-33 ms in 1.6-1.8 s; 2,000 or 10,000, 44-50 ms in 1.3 s.
-GUI_PAGE_LIMIT = 500
+# Events per getEvents page when following from the GUI: the indexer's maximum. The indexer
+# reads answers in a worker thread, commits on its writer thread and slices its Python; the
+# views refresh at most every 250 ms whatever the page size (ui/bridge.py), a refresh costs
+# little (only changed rows are read again, only shown lists refresh, the notice rules read off
+# the loop), so big pages no longer lengthen the loop's stalls. bench_gui --sync-only 30000
+# (2026-11-30, interleaved with 500-event pages on the code before): longest stall 26-37 ms
+# against 28-33 ms; catch-up 1.0 s against 1.3-1.4 s locally, 1.7 s against 7.3 s with 100 ms
+# RPC round trips (13 requests instead of 60+).
+GUI_PAGE_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
