@@ -25,7 +25,8 @@ async def until(
 
 async def settle(window: MainWindow) -> None:
     """Until both stream lists (the list page and the dashboard's) show their current query,
-    and the dashboard its current sums."""
+    and the dashboard its current sums, each token's row built."""
     await window.streams.model.settled()
     await window.dashboard.glance_model.settled()
     await window.dashboard_loaded()
+    await window.dashboard.rows_built()

@@ -933,3 +933,17 @@ def test_the_table_paints_what_data_says_through_multi_data(demo_window, run) ->
         assert alignment == model.data(index, Qt.ItemDataRole.TextAlignmentRole)
         foreground = model.data(index, Qt.ItemDataRole.ForegroundRole)
         assert color == (foreground.name() if column == status else default_text)
+
+
+def test_dashboard_token_rows_are_built_one_per_loop_turn(demo_window, run) -> None:  # type: ignore[no-untyped-def]
+    """A new set of tokens builds its rows one per turn of the loop (each is five widgets Qt
+    then polishes, lays out and paints), and then shows what it showed before."""
+    window, _session, _demo, _clock = demo_window
+    board = window.dashboard
+    expected = board.totals_text()
+    assert len(expected) == 2
+    board._layout = []  # as if the account's tokens had changed
+    board.tick(force=True)
+    assert len(board.rows) == 1  # the first row now, the other at the next turn
+    run(board.rows_built())
+    assert board.totals_text() == expected
