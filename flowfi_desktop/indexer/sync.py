@@ -25,13 +25,6 @@ loop in ``SLICE``-event slices with a yield between them: on a worker thread it 
 GIL against the GUI thread's own Python (every repaint calls into it), which measured worse. So
 the loop — the GUI's, under qasync — is never held for a whole page. Notifications are emitted
 on the loop, never from the writer thread.
-
-Pipelining: the loop plans page N+1 while the writer thread writes page N (on two cores the two
-overlap). Page N+1 is planned on the stream cache as page N leaves it and its write is queued
-behind N's, to apply only if the stored cursor is then N's; every read of the store queues
-behind the writes too. So a cursor other than the expected one (another indexer on the file, a
-write of ours that failed) is always seen before anything lands on top of it: the run lets the
-queued writes finish, drops the cache and starts over from the stored cursor.
 """
 
 from __future__ import annotations
@@ -44,7 +37,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -71,7 +64,7 @@ from flowfi_desktop.indexer.page import (
     read_events_reply,
     to_wire_page,
 )
-from flowfi_desktop.indexer.plan import CACHE_MAX, SLICE, PagePlan, PagePlanner, StreamCache
+from flowfi_desktop.indexer.plan import CACHE_MAX, SLICE, PagePlanner, StreamCache
 from flowfi_desktop.indexer.rpc_port import RpcCaller, RpcDataError, error_code
 from flowfi_desktop.indexer.token_meta import TokenReader, native_meta
 from flowfi_desktop.indexer.writer import (
@@ -179,16 +172,9 @@ class Indexer:
 
     async def _in_writer(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Runs ``fn`` on the writer thread; the caller resumes on the loop."""
-        return await self._wait(self._submit(fn, *args, **kwargs))
-
-    def _submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
-        """Queues ``fn`` on the writer thread (jobs run one at a time, in order)."""
         if self._db is None:
             raise RuntimeError("the indexer is closed")
-        return self._db.submit(functools.partial(fn, *args, **kwargs))
-
-    async def _wait(self, job: Future[T]) -> T:
-        """The result of a writer-thread job, awaited on the loop."""
+        job = self._db.submit(functools.partial(fn, *args, **kwargs))
         waiter = asyncio.wrap_future(job)
         try:
             while True:
@@ -317,14 +303,11 @@ class Indexer:
             assert cursor is not None
 
         self._status("syncing", f"indexing from ledger {cursor_ledger(cursor)} to {latest}")
-        # The stored cursor once every write queued so far has landed: each page is planned on
-        # top of it, and anything else found in the store means another writer moved it.
+        # The stored cursor as this run leaves it: each page is planned on top of it, and any
+        # other cursor found in the store means another writer moved it (see _commit).
         expected = (await self._in_writer(self.writer.status)).cursor
         retention_window = retention if isinstance(retention, int) else None
         prefetch: asyncio.Task[EventsPage] | None = None
-        # The last page planned, its write queued on the writer thread: the loop plans the next
-        # page while SQLite writes this one, so the two overlap on two cores.
-        in_flight: _InFlight | None = None
         try:
             while True:
                 try:
@@ -335,8 +318,6 @@ class Indexer:
                         else:
                             page = await self._fetch_page(cursor, tries)
                 except _Behind as behind:
-                    await self._land(report, in_flight)
-                    in_flight = None
                     report.status = self._status(
                         "waiting",
                         f"the RPC is at ledger {behind.rpc_latest}, behind the index "
@@ -346,8 +327,6 @@ class Indexer:
                     return report
                 except _OutOfRange:
                     # Retention moved past our cursor since getHealth: start over (gap path).
-                    await self._land(report, in_flight)
-                    in_flight = None
                     return await self._merge(report, await self.sync_once(attempts=attempts))
                 last_page = (
                     len(page.events) < self.config.page_limit
@@ -365,10 +344,8 @@ class Indexer:
                 )
                 try:
                     with _gc_paused():
-                        planned = await self._plan(page, expected, retention_window, accept)
+                        outcome = await self._commit(page, expected, retention_window, accept)
                 except InvalidXdrError as error:
-                    await self._land(report, in_flight)
-                    in_flight = None
                     await _discard(prefetch)
                     prefetch = None
                     seen = self._invalid_seen[error.event_id] = (
@@ -381,22 +358,33 @@ class Indexer:
                         min(self.config.retry_initial * seen, self.config.retry_max)
                     )
                     continue
-                # The page before lands (and is announced) while this one's write waits behind it.
-                await self._land(report, in_flight)
-                in_flight = planned
-                expected = planned.plan.cursor
-                cursor = page.cursor
+                for event_id in accept:
+                    if event_id <= page.cursor:
+                        self._invalid_seen.pop(event_id, None)
+                        log.warning("event %s kept raw: its XDR stayed invalid", event_id)
+                report.pages += 1
+                report.events += outcome.new_events
+                report.unknown += outcome.unknown
+                report.orphans += outcome.orphans
+                report.changed_streams |= outcome.changed_streams
+                for anomaly in outcome.anomalies:
+                    log.warning("index anomaly: %s", anomaly)
+                if outcome.new_events and outcome.last_event_id:
+                    self.notifier.emit(EventsAdded(outcome.new_events, outcome.last_event_id))
+                if outcome.changed_streams:
+                    self.notifier.emit(StreamsChanged(frozenset(outcome.changed_streams)))
+                expected = cursor = page.cursor
+                ledger = cursor_ledger(cursor)
+                report.ledger = ledger
                 report.latest_ledger = max(page.latest_ledger, latest)
+                self.notifier.emit(SyncProgress(ledger, page.latest_ledger, report.events))
                 if last_page:
                     break
-            await self._land(report, in_flight)
-            in_flight = None
         except _Restart:
-            # The store is not where this run left it (another indexer wrote, or a write of ours
-            # did not land): let every queued write finish, then start over from what is stored.
+            # The store is not where this run left it (another indexer wrote): start over from
+            # what is stored.
             await _discard(prefetch)
             prefetch = None
-            in_flight = None
             self._cache.reset()
             stored = (await self._in_writer(self.writer.status)).cursor
             # Two indexers on one file (the GUI and the CLI) make each other start over while
@@ -408,22 +396,8 @@ class Indexer:
                     "the index keeps changing under the indexer (another indexer?)"
                 ) from None
             return await self._merge(report, await self.sync_once(attempts=attempts))
-        except Exception:
-            # A failure after the last page was planned (the next request, the next plan): that
-            # page's write still lands, so count and announce it before the failure is raised.
-            if in_flight is not None:
-                flight, in_flight = in_flight, None
-                try:
-                    await self._land(report, flight)
-                except Exception:
-                    self._cache.reset()
-            raise
         finally:
             await _discard(prefetch)
-            if in_flight is not None:
-                # Not known to have landed (an error or a cancellation): the cached streams may
-                # hold changes the store does not have.
-                self._cache.reset()
         if report.changed_streams or not self._tokens_checked:
             await self._fill_tokens()
         unknown_note = (
@@ -474,14 +448,14 @@ class Indexer:
         page.decoded = decoded
         return page
 
-    async def _plan(
+    async def _commit(
         self, page: EventsPage, expected: str | None, retention: int | None, accept: frozenset[str]
-    ) -> _InFlight:
-        """Plans the page on the loop (in slices) over the stream cache and queues its write on
-        the writer thread, behind any write still running. The write applies only if the stored
-        cursor is then ``expected`` (the cache's cursor). Every read of the store here runs
-        after the queued writes, so a cursor other than ``expected`` means the store moved
-        under this run (or a write of ours did not land): ``_Restart``."""
+    ) -> PageOutcome:
+        """Plans the page on the loop (in slices) over the stream cache, and writes the plan on
+        the writer thread in one transaction, provided the stored cursor is still ``expected``
+        (where this run left it). Any other cursor, found when reading stream state or under
+        the write lock, means another indexer wrote: ``_Restart`` (the run starts over from the
+        stored cursor; planning on it here could apply events twice or move the cursor back)."""
         cache = self._cache
         decoded = page.decoded if page.decoded is not None else decode_page(page.events)
         try:
@@ -513,41 +487,17 @@ class Indexer:
                 await asyncio.sleep(0)
             plan = planner.finish(page.cursor, page.latest_ledger, page.oldest_ledger, retention)
             # The writer thread runs SQL only (the GIL is released while SQLite works).
-            job = self._submit(self.writer.write_page, plan)
+            if not await self._in_writer(self.writer.write_page, plan):
+                raise _Restart
         except BaseException:
-            # The cached streams may hold changes that were not written; read them again.
+            # The cached streams may hold changes that were not written (or were: a cancelled
+            # await does not stop the thread); read them again next time.
             cache.reset()
             raise
         cache.cursor = plan.cursor
-        return _InFlight(page, plan, accept, job)
-
-    async def _land(self, report: SyncReport, flight: _InFlight | None) -> None:
-        """Waits for a planned page's write; once it landed, counts and announces the page."""
-        if flight is None:
-            return
-        if not await self._wait(flight.job):
-            raise _Restart
-        if len(self._cache.streams) > CACHE_MAX:
-            self._cache.reset()
-        outcome = PageOutcome.of(flight.plan)
-        for event_id in flight.accept:
-            if event_id <= flight.page.cursor:
-                self._invalid_seen.pop(event_id, None)
-                log.warning("event %s kept raw: its XDR stayed invalid", event_id)
-        report.pages += 1
-        report.events += outcome.new_events
-        report.unknown += outcome.unknown
-        report.orphans += outcome.orphans
-        report.changed_streams |= outcome.changed_streams
-        for anomaly in outcome.anomalies:
-            log.warning("index anomaly: %s", anomaly)
-        if outcome.new_events and outcome.last_event_id:
-            self.notifier.emit(EventsAdded(outcome.new_events, outcome.last_event_id))
-        if outcome.changed_streams:
-            self.notifier.emit(StreamsChanged(frozenset(outcome.changed_streams)))
-        ledger = cursor_ledger(flight.page.cursor)
-        report.ledger = ledger
-        self.notifier.emit(SyncProgress(ledger, flight.page.latest_ledger, report.events))
+        if len(cache.streams) > CACHE_MAX:
+            cache.reset()
+        return PageOutcome.of(plan)
 
     async def _cache_rows(self, rows: list[tuple[Any, ...]]) -> None:
         streams = self._cache.streams
@@ -781,16 +731,6 @@ class _OutOfRange(Exception):
 
 class _Restart(Exception):
     """The store is not where this run left it: start the run over from what is stored."""
-
-
-@dataclass
-class _InFlight:
-    """A planned page whose write is queued on the writer thread."""
-
-    page: EventsPage
-    plan: PagePlan
-    accept: frozenset[str]
-    job: Future[bool]
 
 
 def needs_gap(cursor: str, oldest: int) -> bool:

@@ -29,7 +29,7 @@ from tests.localnet.helpers import PASSPHRASE, invoke, result, server
 pytestmark = [pytest.mark.localnet, pytest.mark.slow]
 
 KILLS = 24
-PAGE = 10  # events per getEvents page: ~250 commits to kill in
+PAGE = 25  # events per getEvents page: ~100 commits to kill in
 CREATES = 800  # 2 events each (fee_collected, stream_created)
 XLM = 10_000_000
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -207,18 +206,20 @@ def test_another_writer_moving_the_cursor_makes_the_indexer_replan(
 def test_two_indexers_syncing_at_once_on_one_file_both_end_exact(
     tmp_path: Path, server: LocalRpc, history: SyntheticHistory
 ) -> None:
-    """The GUI and `flowfi-desktop sync` catching up together: each plans its next page while
-    its last one is written, so each keeps finding the cursor moved by the other and starts
-    over from it; neither may lose, repeat or misapply an event, and neither gives up."""
+    """The GUI and `flowfi-desktop sync` catching up together: each keeps finding the cursor
+    moved by the other (under the write lock, or when it reads stream state) and starts over
+    from the stored cursor; neither may lose, repeat or misapply an event, and neither gives
+    up. (Before session 5 this raised IntegrityError: a page planned on a fresh read could
+    move the cursor back, and the next page then inserted events again.)"""
     first = make_rig(tmp_path, server, replace(FAST, page_limit=700))
     second = make_rig(tmp_path, server, replace(FAST, page_limit=900))
-    restarts: list[int] = []
+    status_reads: list[bool] = []
 
     for indexer in (first.indexer, second.indexer):
         original = indexer.writer.status
 
         def counting_status(original: Any = original) -> Any:
-            restarts.append(1)
+            status_reads.append(True)
             return original()
 
         indexer.writer.status = counting_status  # type: ignore[method-assign]
@@ -233,51 +234,6 @@ def test_two_indexers_syncing_at_once_on_one_file_both_end_exact(
     reports = asyncio.run(run())
     assert_exact(first, history)
     assert sum(r.events for r in reports) == len(history.events)  # each event landed once
-    # status() is read twice per run and once per start-over: they did race.
-    assert len(restarts) > 4
+    # Each run reads status() twice, and once more when it starts over: they did race.
+    assert len(status_reads) > 4
     first.store.close()
-
-
-def test_a_write_that_fails_while_the_next_page_waits_lands_neither(
-    tmp_path: Path, server: LocalRpc, history: SyntheticHistory
-) -> None:
-    """A page's write fails (a full disk) while the next page, planned on top of it, already
-    waits for the writer thread: that one must not land on a store without the first, and the
-    next run indexes everything exactly."""
-    rig = make_rig(tmp_path, server, replace(FAST, page_limit=500))
-    executor = rig.indexer._db
-    assert executor is not None
-    original = rig.indexer.writer.write_page
-    calls: list[bool | str] = []
-
-    def failing_write(plan: Any) -> bool:
-        if len(calls) == 4:
-            # Wait until the next page's write is queued behind this one, then fail.
-            for _ in range(2_000):
-                if executor._work_queue.qsize():  # type: ignore[attr-defined]
-                    break
-                threading.Event().wait(0.005)
-            calls.append(
-                "failed with the next page queued"
-                if executor._work_queue.qsize()
-                else "failed alone"
-            )  # type: ignore[attr-defined]
-            raise sqlite3.OperationalError("database or disk is full")
-        landed = original(plan)
-        calls.append(landed)
-        return landed
-
-    rig.indexer.writer.write_page = failing_write  # type: ignore[method-assign]
-
-    async def run() -> None:
-        with pytest.raises(sqlite3.OperationalError, match="disk is full"):
-            await rig.indexer.sync_once(attempts=1)
-        await rig.indexer._in_writer(lambda: None)  # the queued write has run
-        rig.indexer.writer.write_page = original  # type: ignore[method-assign]
-        await rig.indexer.sync_once()
-        await rig.close()
-
-    asyncio.run(run())
-    assert calls[:6] == [True, True, True, True, "failed with the next page queued", False]
-    assert_exact(rig, history)
-    rig.store.close()
