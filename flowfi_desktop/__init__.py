@@ -1,11 +1,8 @@
 """FlowFi Desktop: a native wallet for FlowFi token payment streams on Stellar."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("flowfi-desktop")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
+# The one place the version is written: pyproject.toml reads it (tool.setuptools.dynamic).
+# Reading it back through importlib.metadata cost every CLI command ~20 ms at start.
+__version__ = "0.1.0"
 
 APP_NAME = "FlowFi Desktop"
 APP_ID = "flowfi-desktop"
