@@ -64,6 +64,7 @@ def _child_ingest(url: str, contract_id: str, folder: str, cpu: str) -> None:
     from flowfi_desktop.indexer import commands
     from flowfi_desktop.indexer.rpc_server import STANDALONE
 
+    commands.freeze_startup_objects()  # as `flowfi-desktop sync` does
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     target = commands.IndexTarget(
         Path(folder) / "index.sqlite3", "bench", STANDALONE, url, contract_id, 1

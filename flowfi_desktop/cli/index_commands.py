@@ -48,6 +48,7 @@ def sync(ctx: Context, args: argparse.Namespace) -> int:
                 f"{note.events_indexed} events this run"
             )
 
+    index.freeze_startup_objects()
     if args.follow:
         ctx.console.say(f"following {network.name} (Ctrl-C stops)")
         try:
@@ -178,6 +179,7 @@ def export_csv(ctx: Context, args: argparse.Namespace) -> int:
 
 def verify(ctx: Context, args: argparse.Namespace) -> int:
     _network, target = _target(ctx)
+    index.freeze_startup_objects()
     report = asyncio.run(index.verify(target))
     data = {
         "ok": report.ok,

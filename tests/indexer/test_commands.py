@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,3 +152,20 @@ def test_verify_reports_agreement_and_then_a_tampered_stream(
         report = asyncio.run(commands.verify(target))
     assert not report.ok
     assert [(d.stream_id, d.field) for d in report.differences] == [(3, "withdrawn_amount")]
+
+
+def test_a_long_sync_freezes_what_start_up_made() -> None:
+    """`sync`/`verify` take start-up's objects out of the cyclic GC's full passes (in a fresh
+    interpreter: freezing is process-wide)."""
+    code = (
+        "import gc, sys\n"
+        "from flowfi_desktop.indexer import commands\n"
+        "commands.freeze_startup_objects()\n"
+        "print(gc.get_freeze_count(), 'flowfi_desktop.indexer.sync' in sys.modules, "
+        "'stellar_sdk' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split()
+    assert int(out[0]) > 20_000  # the sync stack's modules, classes and functions
+    assert out[1:] == ["True", "True"]  # imported before the freeze, so frozen too
