@@ -19,29 +19,29 @@ import csv
 import gc
 import json
 import os
+import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import or_, select
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flowfi_desktop.errors import InputError
 from flowfi_desktop.indexer.notify import Listener, Notifier
 from flowfi_desktop.indexer.state import StreamState
-from flowfi_desktop.store.db import Store, open_store
-from flowfi_desktop.store.models import Contract, Network, StreamEvent
-from flowfi_desktop.store.models import Stream as StreamRow
-from flowfi_desktop.store.tokens import known_tokens
+from flowfi_desktop.store.i128 import decode_i128
+from flowfi_desktop.store.revision import HEAD_REVISION, recorded_revision
 
 if TYPE_CHECKING:
-    # sync and verify need the RPC client and stellar-sdk (~0.3 s of imports each); the
-    # index's reads (stream list/show, export) do not: they import them where they run.
+    # sync and verify need the RPC client and stellar-sdk (~0.3 s of imports each), and the
+    # store's SQLAlchemy engine (~0.2 s); the index's reads (stream list/show, export) need
+    # none of them: plain sqlite3. Each is imported where it runs.
     from flowfi_desktop.indexer.rpc_port import RpcCaller
     from flowfi_desktop.indexer.sync import Indexer, SyncConfig, SyncReport
     from flowfi_desktop.indexer.verify import VerifyReport
+    from flowfi_desktop.store.db import Store
 
 INDEX_FILE = "index.sqlite3"
 PAGE_LIMIT_ENV = "FLOWFI_SYNC_PAGE_LIMIT"  # getEvents page size of `sync` (default 10,000)
@@ -78,6 +78,7 @@ def freeze_startup_objects() -> None:
 
 def _open(target: IndexTarget) -> tuple[Store, int]:
     from flowfi_desktop.indexer.writer import ensure_contract
+    from flowfi_desktop.store.db import open_store
 
     store = open_store(target.db_path)
     ref = ensure_contract(
@@ -178,13 +179,100 @@ async def verify(target: IndexTarget, *, rpc: RpcCaller | None = None) -> Verify
 # ---------------------------------------------------------------------- reads
 
 
-def _contract_ref(store: Store, network: str, contract_id: str) -> int | None:
-    with store.session() as session:
-        return session.scalar(
-            select(Contract.id)
-            .join(Network, Network.id == Contract.network_id)
-            .where(Network.name == network, Contract.contract_id == contract_id)
+@contextmanager
+def _reading(db_path: Path) -> Iterator[sqlite3.Connection | None]:
+    """A plain ``sqlite3`` connection to the index for reading (None: there is no index yet).
+    An index at an older schema is migrated first (``open_store``), as every open does."""
+    path = Path(db_path)
+    if not path.exists():
+        yield None
+        return
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA busy_timeout=10000")  # a checkpoint of a running sync
+        if recorded_revision(connection) != HEAD_REVISION:
+            from flowfi_desktop.store.db import open_store
+
+            open_store(path).close()
+        yield connection
+    finally:
+        connection.close()
+
+
+def _contract_ref(
+    connection: sqlite3.Connection | None, network: str, contract_id: str
+) -> int | None:
+    if connection is None:
+        return None
+    row = connection.execute(
+        "SELECT c.id FROM contracts c JOIN networks n ON n.id = c.network_id "
+        "WHERE n.name = ? AND c.contract_id = ?",
+        (network, contract_id),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+class StreamRow(NamedTuple):
+    """The ``streams`` columns the CLI shows (amounts decoded to ints)."""
+
+    stream_id: int
+    sender: str
+    recipient: str
+    token_address: str
+    rate_per_second: int
+    deposited_amount: int
+    withdrawn_amount: int
+    start_time: int
+    last_update_time: int
+    is_active: bool
+    paused: bool
+    paused_at: int | None
+    status: str
+
+
+_STREAM_SELECT = (
+    "SELECT stream_id, sender, recipient, token_address, rate_per_second, deposited_amount, "
+    "withdrawn_amount, start_time, last_update_time, is_active, paused, paused_at, status "
+    "FROM streams WHERE contract_ref = ?"
+)
+
+
+def _stream_rows(
+    connection: sqlite3.Connection, ref: int, where: str = "", params: tuple[Any, ...] = ()
+) -> list[StreamRow]:
+    rows = connection.execute(
+        f"{_STREAM_SELECT}{where} ORDER BY stream_id",
+        (ref, *params),
+    ).fetchall()
+    return [
+        StreamRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            decode_i128(r[4]),
+            decode_i128(r[5]),
+            decode_i128(r[6]),
+            r[7],
+            r[8],
+            bool(r[9]),
+            bool(r[10]),
+            r[11],
+            r[12],
         )
+        for r in rows
+    ]
+
+
+def _involving(accounts: list[str], role: str | None) -> tuple[str, tuple[str, ...]]:
+    """The WHERE clause (and its parameters) of the streams ``accounts`` receive (``incoming``),
+    send (``outgoing``) or either."""
+    marks = ", ".join("?" for _ in accounts)
+    if role == "incoming":
+        return f" AND recipient IN ({marks})", tuple(accounts)
+    if role == "outgoing":
+        return f" AND sender IN ({marks})", tuple(accounts)
+    return f" AND (sender IN ({marks}) OR recipient IN ({marks}))", (*accounts, *accounts)
 
 
 def _state(row: StreamRow) -> StreamState:
@@ -237,63 +325,49 @@ def stream_list(
     ``--all``); ``role``: ``incoming`` (accounts receive) or ``outgoing`` (accounts send)."""
     if role not in (None, "incoming", "outgoing"):
         raise InputError(f"--role must be incoming or outgoing, not {role!r}")
+    if accounts is None and role is not None:
+        raise InputError("--role needs accounts (--account NAME or the wallet's accounts)")
     now = int(time.time()) if now is None else now
-    store = open_store(db_path)
-    try:
-        ref = _contract_ref(store, network, contract_id)
-        if ref is None:
+    with _reading(db_path) as connection:
+        ref = _contract_ref(connection, network, contract_id)
+        if connection is None or ref is None:
             return []
-        query = select(StreamRow).where(StreamRow.contract_ref == ref)
-        if accounts is not None:
-            incoming = StreamRow.recipient.in_(accounts)
-            outgoing = StreamRow.sender.in_(accounts)
-            query = query.where(
-                incoming
-                if role == "incoming"
-                else outgoing
-                if role == "outgoing"
-                else or_(incoming, outgoing)
-            )
-        elif role is not None:
-            raise InputError("--role needs accounts (--account NAME or the wallet's accounts)")
-        with store.session() as session:
-            rows = session.scalars(query.order_by(StreamRow.stream_id)).all()
-            return [stream_json(row, now) for row in rows]
-    finally:
-        store.close()
+        where, params = _involving(accounts, role) if accounts is not None else ("", ())
+        return [stream_json(row, now) for row in _stream_rows(connection, ref, where, params)]
 
 
 def token_labels(db_path: Path, network: str) -> dict[str, tuple[str | None, int]]:
     """Symbol and decimals of the tokens the index knows (for text output; JSON stays in
     base units)."""
-    store = open_store(db_path)
-    try:
-        return {
-            address: (info.symbol, info.decimals)
-            for address, info in known_tokens(store, network).items()
-            if info.decimals is not None
-        }
-    finally:
-        store.close()
+    with _reading(db_path) as connection:
+        if connection is None:
+            return {}
+        rows = connection.execute(
+            "SELECT t.address, t.symbol, t.decimals FROM tokens t "
+            "JOIN networks n ON n.id = t.network_id "
+            "WHERE n.name = ? AND t.decimals IS NOT NULL",
+            (network,),
+        ).fetchall()
+        return {address: (symbol, decimals) for address, symbol, decimals in rows}
 
 
 def stream_show(
     db_path: Path, network: str, contract_id: str, stream_id: int, *, now: int | None = None
 ) -> dict[str, Any]:
     now = int(time.time()) if now is None else now
-    store = open_store(db_path)
-    try:
-        ref = _contract_ref(store, network, contract_id)
-        with store.session() as session:
-            row = session.get(StreamRow, (ref, stream_id)) if ref is not None else None
-            if row is None:
-                raise InputError(
-                    f"stream {stream_id} is not in the index of {network}; run `sync` first "
-                    "or check the id"
-                )
-            return stream_json(row, now)
-    finally:
-        store.close()
+    with _reading(db_path) as connection:
+        ref = _contract_ref(connection, network, contract_id)
+        rows = (
+            _stream_rows(connection, ref, " AND stream_id = ?", (stream_id,))
+            if connection is not None and ref is not None
+            else []
+        )
+        if not rows:
+            raise InputError(
+                f"stream {stream_id} is not in the index of {network}; run `sync` first "
+                "or check the id"
+            )
+        return stream_json(rows[0], now)
 
 
 CSV_COLUMNS = (
@@ -331,58 +405,44 @@ def export_csv(
 ) -> int:
     """Writes the events of the streams involving ``accounts`` (``None``: all) to ``out`` as
     CSV, oldest first; returns the number of rows. Amounts are integers of base units."""
-    store = open_store(db_path)
-    try:
-        ref = _contract_ref(store, network, contract_id)
-        with store.session() as session:
-            streams: dict[int, StreamRow] = {}
-            if ref is not None:
-                query = select(StreamRow).where(StreamRow.contract_ref == ref)
-                if accounts is not None:
-                    query = query.where(
-                        or_(StreamRow.sender.in_(accounts), StreamRow.recipient.in_(accounts))
-                    )
-                streams = {row.stream_id: row for row in session.scalars(query)}
-            events = (
-                session.scalars(
-                    select(StreamEvent)
-                    .where(StreamEvent.contract_ref == ref)
-                    .order_by(StreamEvent.id)
-                    .execution_options(yield_per=5_000)
-                )
-                if ref is not None
-                else iter(())
+    with _reading(db_path) as connection:
+        ref = _contract_ref(connection, network, contract_id)
+        streams: dict[int, StreamRow] = {}
+        events: Iterator[tuple[Any, ...]] = iter(())
+        if connection is not None and ref is not None:
+            where, params = _involving(accounts, None) if accounts is not None else ("", ())
+            streams = {row.stream_id: row for row in _stream_rows(connection, ref, where, params)}
+            events = connection.execute(
+                "SELECT id, ledger, close_time, tx_hash, type, stream_id, fields "
+                "FROM stream_events WHERE contract_ref = ? ORDER BY id",
+                (ref,),
             )
-            count = 0
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with out.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(CSV_COLUMNS)
-                for event in events:
-                    stream = streams.get(event.stream_id) if event.stream_id is not None else None
-                    if accounts is not None and stream is None:
-                        continue
-                    fields = json.loads(event.fields) if event.fields else {}
-                    amount_field = _AMOUNT_FIELD.get(event.type)
-                    writer.writerow(
-                        (
-                            event.id,
-                            event.ledger,
-                            event.close_time,
-                            datetime.fromtimestamp(event.close_time, UTC).strftime(
-                                "%Y-%m-%dT%H:%M:%SZ"
-                            ),
-                            event.tx_hash,
-                            event.type,
-                            "" if event.stream_id is None else event.stream_id,
-                            stream.sender if stream else fields.get("sender", ""),
-                            stream.recipient if stream else fields.get("recipient", ""),
-                            stream.token_address if stream else fields.get("token", ""),
-                            fields.get(amount_field, "") if amount_field else "",
-                            event.fields or "",
-                        )
+        count = 0
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(CSV_COLUMNS)
+            for event_id, ledger, close_time, tx_hash, kind, stream_id, fields_text in events:
+                stream = streams.get(stream_id) if stream_id is not None else None
+                if accounts is not None and stream is None:
+                    continue
+                fields = json.loads(fields_text) if fields_text else {}
+                amount_field = _AMOUNT_FIELD.get(kind)
+                writer.writerow(
+                    (
+                        event_id,
+                        ledger,
+                        close_time,
+                        datetime.fromtimestamp(close_time, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        tx_hash,
+                        kind,
+                        "" if stream_id is None else stream_id,
+                        stream.sender if stream else fields.get("sender", ""),
+                        stream.recipient if stream else fields.get("recipient", ""),
+                        stream.token_address if stream else fields.get("token", ""),
+                        fields.get(amount_field, "") if amount_field else "",
+                        fields_text or "",
                     )
-                    count += 1
-            return count
-    finally:
-        store.close()
+                )
+                count += 1
+        return count

@@ -22,13 +22,15 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from flowfi_desktop.store.i128 import register_functions
+from flowfi_desktop.store.revision import HEAD_REVISION
+from flowfi_desktop.store.revision import recorded_revision as revision_of
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -36,9 +38,6 @@ if TYPE_CHECKING:
 MIGRATIONS = "flowfi_desktop.store:migrations"
 BUSY_TIMEOUT_MS = 10_000
 WRITER_CACHE_KIB = 32 * 1024
-#: The newest migration's revision: a new migration changes it too (a test compares it with
-#: what Alembic finds in ``migrations/versions``).
-HEAD_REVISION = "0003"
 
 
 def apply_pragmas(connection: sqlite3.Connection) -> None:
@@ -120,16 +119,12 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def recorded_revision(engine: Engine) -> str | None:
-    """The one revision the database records, read with plain SQL; None when there is no
-    version table or it does not hold exactly one row (Alembic then looks for itself)."""
-    with engine.connect() as connection:
-        found = connection.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-        ).first()
-        if found is None:
-            return None
-        rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
-    return str(rows[0][0]) if len(rows) == 1 else None
+    """The one revision the database records (``revision.recorded_revision``)."""
+    raw = engine.raw_connection()
+    try:
+        return revision_of(cast(sqlite3.Connection, raw.driver_connection))
+    finally:
+        raw.close()
 
 
 @dataclass

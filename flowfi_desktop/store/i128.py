@@ -11,16 +11,15 @@ the sign bit flipped). Why a BLOB and not decimal TEXT:
 - SUM cannot work on either representation, so every connection gets the aggregate
   ``i128_sum(x)`` (exact Python ints, result in the same encoding) and the scalar
   ``i128_text(x)`` (decimal text, for reading the database by hand or in exports).
+
+Plain Python, no SQLAlchemy: the CLI's index reads import this alone. The SQLAlchemy column
+type is ``store.types.I128``.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from typing import Any, cast
-
-from sqlalchemy import LargeBinary
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 
 I128_MIN = -(1 << 127)
 I128_MAX = (1 << 127) - 1
@@ -38,19 +37,6 @@ def decode_i128(blob: bytes) -> int:
     if len(blob) != 16:
         raise ValueError(f"an i128 is 16 bytes, got {len(blob)}")
     return int.from_bytes(blob, "big") - _OFFSET
-
-
-class I128(TypeDecorator[int]):
-    """SQLAlchemy column type for i128 (see the module docstring for the encoding)."""
-
-    impl = LargeBinary(16)
-    cache_ok = True
-
-    def process_bind_param(self, value: int | None, dialect: Dialect) -> bytes | None:
-        return None if value is None else encode_i128(value)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
-        return None if value is None else decode_i128(bytes(value))
 
 
 class _I128Sum:

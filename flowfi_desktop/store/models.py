@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from flowfi_desktop.store.i128 import I128
+from flowfi_desktop.store.types import I128
 
 
 class Base(DeclarativeBase):

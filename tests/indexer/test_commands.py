@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -169,3 +170,34 @@ def test_a_long_sync_freezes_what_start_up_made() -> None:
     ).stdout.split()
     assert int(out[0]) > 20_000  # the sync stack's modules, classes and functions
     assert out[1:] == ["True", "True"]  # imported before the freeze, so frozen too
+
+
+def test_reads_without_an_index_are_empty_and_create_nothing(tmp_path: Path) -> None:
+    path = commands.index_path(tmp_path / "fresh")
+    assert commands.stream_list(path, "local", "CXXXX") == []
+    assert commands.token_labels(path, "local") == {}
+    with pytest.raises(InputError, match="run `sync` first"):
+        commands.stream_show(path, "local", "CXXXX", 1)
+    out = tmp_path / "events.csv"
+    assert commands.export_csv(path, "local", "CXXXX", out) == 0
+    assert out.read_text().splitlines() == [",".join(commands.CSV_COLUMNS)]
+    assert not path.exists()
+
+
+def test_reads_of_an_index_at_an_older_schema_migrate_it_first(
+    synced: commands.IndexTarget, history: SyntheticHistory
+) -> None:
+    """The reads use plain sqlite3 on an index at the newest schema; an older one is migrated
+    (as every open does) before it is read."""
+    from flowfi_desktop.store import db as store_db
+
+    with sqlite3.connect(synced.db_path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0002'")
+    engine = store_db.make_engine(synced.db_path)
+    assert store_db.recorded_revision(engine) == "0002"
+    engine.dispose()
+    listed = commands.stream_list(synced.db_path, "local", synced.contract_id)
+    assert [s["id"] for s in listed] == sorted(history.model.streams)
+    engine = store_db.make_engine(synced.db_path)
+    assert store_db.recorded_revision(engine) == store_db.HEAD_REVISION
+    engine.dispose()

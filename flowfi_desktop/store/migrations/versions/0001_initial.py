@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from flowfi_desktop.store.i128 import I128
+from flowfi_desktop.store.types import I128
 
 revision = "0001"
 down_revision = None
