@@ -26,13 +26,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from flowfi_desktop.errors import InputError
 from flowfi_desktop.indexer.notify import Listener, Notifier
 from flowfi_desktop.indexer.state import StreamState
-from flowfi_desktop.store.i128 import decode_i128
 from flowfi_desktop.store.revision import HEAD_REVISION, recorded_revision
+from flowfi_desktop.store.rows import STREAM_COLUMNS, StreamRow
 
 if TYPE_CHECKING:
     # sync and verify need the RPC client and stellar-sdk (~0.3 s of imports each), and the
@@ -212,56 +212,13 @@ def _contract_ref(
     return None if row is None else int(row[0])
 
 
-class StreamRow(NamedTuple):
-    """The ``streams`` columns the CLI shows (amounts decoded to ints)."""
-
-    stream_id: int
-    sender: str
-    recipient: str
-    token_address: str
-    rate_per_second: int
-    deposited_amount: int
-    withdrawn_amount: int
-    start_time: int
-    last_update_time: int
-    is_active: bool
-    paused: bool
-    paused_at: int | None
-    status: str
-
-
-_STREAM_SELECT = (
-    "SELECT stream_id, sender, recipient, token_address, rate_per_second, deposited_amount, "
-    "withdrawn_amount, start_time, last_update_time, is_active, paused, paused_at, status "
-    "FROM streams WHERE contract_ref = ?"
-)
-
-
 def _stream_rows(
     connection: sqlite3.Connection, ref: int, where: str = "", params: tuple[Any, ...] = ()
 ) -> list[StreamRow]:
-    rows = connection.execute(
-        f"{_STREAM_SELECT}{where} ORDER BY stream_id",
-        (ref, *params),
-    ).fetchall()
-    return [
-        StreamRow(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            decode_i128(r[4]),
-            decode_i128(r[5]),
-            decode_i128(r[6]),
-            r[7],
-            r[8],
-            bool(r[9]),
-            bool(r[10]),
-            r[11],
-            r[12],
-        )
-        for r in rows
-    ]
+    # Constant SQL: the columns and ``_involving``'s clauses; values go as parameters.
+    sql = f"SELECT {STREAM_COLUMNS} FROM streams WHERE contract_ref = ?{where} ORDER BY stream_id"  # noqa: S608
+    rows = connection.execute(sql, (ref, *params)).fetchall()
+    return [StreamRow.from_sql(r) for r in rows]
 
 
 def _involving(accounts: list[str], role: str | None) -> tuple[str, tuple[str, ...]]:
