@@ -47,6 +47,7 @@ from flowfi_desktop.keys.keystore import AccountEntry, KdfParams
 from flowfi_desktop.networks import Network, Networks
 from flowfi_desktop.paths import KEYSTORE_FILE
 from flowfi_desktop.settings import SettingsFile
+from flowfi_desktop.store.damage import DamagedIndexError
 from flowfi_desktop.store.db import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -273,7 +274,13 @@ class AppSession:
 
     async def start_sync(self) -> None:
         """Opens the index and starts following the network's contract (when it has one)."""
-        await self.open_index()
+        try:
+            await self.open_index()
+        except DamagedIndexError as error:
+            # Said where sync problems are said, with Retry (once the file is moved aside).
+            log.warning("index not opened: %s", error)
+            self._set_sync(SyncView("failed", str(error)))
+            return
         contract = self.network.contract_id
         if not contract:
             self._set_sync(

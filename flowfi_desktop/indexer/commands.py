@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from flowfi_desktop.errors import InputError
 from flowfi_desktop.indexer.notify import Listener, Notifier
 from flowfi_desktop.indexer.state import StreamState
+from flowfi_desktop.store.damage import DamagedIndexError, damage_reason
 from flowfi_desktop.store.revision import HEAD_REVISION, recorded_revision
 from flowfi_desktop.store.rows import STREAM_COLUMNS, StreamRow
 
@@ -182,7 +183,8 @@ async def verify(target: IndexTarget, *, rpc: RpcCaller | None = None) -> Verify
 @contextmanager
 def _reading(db_path: Path) -> Iterator[sqlite3.Connection | None]:
     """A plain ``sqlite3`` connection to the index for reading (None: there is no index yet).
-    An index at an older schema is migrated first (``open_store``), as every open does."""
+    An index at an older schema is migrated first (``open_store``), as every open does; a
+    damaged file is a ``DamagedIndexError`` (what to do), not a crash."""
     path = Path(db_path)
     if not path.exists():
         yield None
@@ -195,6 +197,11 @@ def _reading(db_path: Path) -> Iterator[sqlite3.Connection | None]:
 
             open_store(path).close()
         yield connection
+    except sqlite3.DatabaseError as error:
+        reason = damage_reason(error)
+        if reason is None:
+            raise
+        raise DamagedIndexError(path, reason) from None
     finally:
         connection.close()
 

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from flowfi_desktop.store.damage import DamagedIndexError, damage_reason
 from flowfi_desktop.store.i128 import register_functions
 from flowfi_desktop.store.revision import HEAD_REVISION
 from flowfi_desktop.store.revision import recorded_revision as revision_of
@@ -153,12 +154,23 @@ class Store:
 
 
 def open_store(path: Path | str) -> Store:
-    """Opens (creating if needed) the index at ``path`` and brings its schema up to date."""
+    """Opens (creating if needed) the index at ``path`` and brings its schema up to date;
+    ``DamagedIndexError`` when the file is not a sound SQLite database."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(path)
-    # The usual case, an index already at HEAD_REVISION, is settled without Alembic; any other
-    # goes through Alembic's own reading, as it always did.
-    if recorded_revision(engine) != HEAD_REVISION and current_revision(engine) != head_revision():
-        upgrade(engine)
+    try:
+        # The usual case, an index already at HEAD_REVISION, is settled without Alembic; any
+        # other goes through Alembic's own reading, as it always did.
+        if (
+            recorded_revision(engine) != HEAD_REVISION
+            and current_revision(engine) != head_revision()
+        ):
+            upgrade(engine)
+    except Exception as error:
+        engine.dispose()
+        reason = damage_reason(error)
+        if reason is None:
+            raise
+        raise DamagedIndexError(path, reason) from None
     return Store(path=path, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))

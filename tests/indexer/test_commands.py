@@ -19,6 +19,8 @@ from flowfi_desktop.indexer import accrual, commands
 from flowfi_desktop.indexer.notify import Notification, SyncStatus
 from flowfi_desktop.indexer.rpc_server import STANDALONE, LocalRpc
 from flowfi_desktop.indexer.synthetic import SyntheticHistory, generate_history
+from flowfi_desktop.store.damage import DamagedIndexError
+from flowfi_desktop.store.db import open_store
 
 KEYS = {
     "id",
@@ -201,3 +203,19 @@ def test_reads_of_an_index_at_an_older_schema_migrate_it_first(
     engine = store_db.make_engine(synced.db_path)
     assert store_db.recorded_revision(engine) == store_db.HEAD_REVISION
     engine.dispose()
+
+
+def test_reads_of_a_damaged_index_say_what_to_do_and_keep_it(tmp_path: Path) -> None:
+    path = commands.index_path(tmp_path)
+    garbage = b"not a database, just bytes " * 200
+    path.write_bytes(garbage)
+    with pytest.raises(DamagedIndexError, match=r"is damaged \(file is not a database\)"):
+        commands.stream_list(path, "local", "CXXXX")
+    with pytest.raises(DamagedIndexError, match="rename it"):
+        commands.stream_show(path, "local", "CXXXX", 1)
+    with pytest.raises(DamagedIndexError):
+        commands.export_csv(path, "local", "CXXXX", tmp_path / "out.csv")
+    assert path.read_bytes() == garbage
+    with pytest.raises(DamagedIndexError):
+        open_store(path)  # what sync, verify and the GUI open
+    assert path.read_bytes() == garbage

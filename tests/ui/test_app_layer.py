@@ -383,3 +383,18 @@ def test_session_without_contract_says_so(tmp_path: Path, run) -> None:
     assert session.sync.state == "unavailable"
     assert "no stream contract" in session.sync.message
     run(session.close())
+
+
+def test_a_damaged_index_is_said_in_the_sync_status_and_kept(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    """A damaged index file (here: not SQLite at all) is reported where sync problems are,
+    with what to do; the window goes on, and the file is left as it was."""
+    garbage = bytes(range(256)) * 20
+    (tmp_path / "index.sqlite3").write_bytes(garbage)
+    session = AppSession(tmp_path, clock=lambda: NOW)
+    run(session.start_sync())
+    assert session.sync.state == "failed"
+    assert "is damaged (file is not a database)" in session.sync.message
+    assert "sync again" in session.sync.message
+    assert session.store is None
+    assert (tmp_path / "index.sqlite3").read_bytes() == garbage
+    run(session.close())
