@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-STANDALONE_PASSPHRASE = "Standalone Network ; February 2017"  # noqa: S105 (public network name)
+from flowfi_desktop.networks import LOCAL_PASSPHRASE
+
+STANDALONE_PASSPHRASE = LOCAL_PASSPHRASE
 BINARY_NAME = "flowfi-localnet"
 READY_PREFIX = "localnet ready "
 _PACKAGE_DIR = Path(__file__).resolve().parent

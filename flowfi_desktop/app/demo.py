@@ -14,9 +14,8 @@ from typing import Any
 
 from flowfi_desktop.indexer.synthetic import ContractError, ContractModel, event_id, make_address
 from flowfi_desktop.indexer.writer import STREAM_COLUMNS, stream_to_row
+from flowfi_desktop.networks import LOCAL_PASSPHRASE
 from flowfi_desktop.store.db import apply_pragmas, open_store
-
-LOCAL_PASSPHRASE = "Standalone Network ; February 2017"  # noqa: S105 - public network id
 
 LEDGER_SECONDS = 5
 _I128_FIELDS = {

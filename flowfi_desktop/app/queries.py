@@ -124,6 +124,19 @@ def direction_rank(addresses: tuple[str, ...]) -> tuple[str, list[Any]]:
     return sql, list(addresses) * 4
 
 
+def token_rows(connection: sqlite3.Connection, network: str) -> list[tuple[str, str | None, int]]:
+    """(address, symbol, decimals) of the tokens of ``network`` whose decimals the index's
+    ``tokens`` table records."""
+    return [
+        (address, symbol, int(decimals))
+        for address, symbol, decimals in connection.execute(
+            "SELECT t.address, t.symbol, t.decimals FROM tokens t JOIN networks n "
+            "ON n.id = t.network_id WHERE n.name = ? AND t.decimals IS NOT NULL",
+            (network,),
+        )
+    ]
+
+
 class IndexReader:
     """Read-only access to one index file (its own connection; not shared across threads)."""
 

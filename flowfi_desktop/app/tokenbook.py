@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from stellar_sdk import Asset
 
 from flowfi_desktop.amounts import format_amount
+from flowfi_desktop.app.queries import token_rows
 from flowfi_desktop.errors import FlowFiError
 from flowfi_desktop.tokens import TokenInfo
 
@@ -89,14 +90,9 @@ def learn_from_index(book: TokenBook, connection: sqlite3.Connection, network: s
     """Teaches ``book`` the tokens of ``network`` in the index's ``tokens`` table that it does
     not know yet; returns their addresses."""
     learned = []
-    rows = connection.execute(
-        "SELECT t.address, t.symbol, t.decimals FROM tokens t JOIN networks n "
-        "ON n.id = t.network_id WHERE n.name = ? AND t.decimals IS NOT NULL",
-        (network,),
-    ).fetchall()
-    for address, symbol, decimals in rows:
+    for address, symbol, decimals in token_rows(connection, network):
         if book.meta(address).decimals is None:
-            book.learn(address, symbol or short(address), int(decimals))
+            book.learn(address, symbol or short(address), decimals)
             learned.append(address)
     return learned
 

@@ -28,12 +28,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flowfi_desktop.app.queries import IndexReader, StreamQuery, token_rows
 from flowfi_desktop.errors import InputError
 from flowfi_desktop.indexer.notify import Listener, Notifier
 from flowfi_desktop.indexer.state import StreamState
 from flowfi_desktop.store.damage import DamagedIndexError, damage_reason
 from flowfi_desktop.store.revision import HEAD_REVISION, recorded_revision
-from flowfi_desktop.store.rows import STREAM_COLUMNS, StreamRow
+from flowfi_desktop.store.rows import StreamRow
 
 if TYPE_CHECKING:
     # sync and verify need the RPC client and stellar-sdk (~0.3 s of imports each), and the
@@ -181,62 +182,38 @@ async def verify(target: IndexTarget, *, rpc: RpcCaller | None = None) -> Verify
 
 
 @contextmanager
-def _reading(db_path: Path) -> Iterator[sqlite3.Connection | None]:
-    """A plain ``sqlite3`` connection to the index for reading (None: there is no index yet).
-    An index at an older schema is migrated first (``open_store``), as every open does; a
-    damaged file is a ``DamagedIndexError`` (what to do), not a crash."""
+def _reading(db_path: Path) -> Iterator[IndexReader | None]:
+    """The GUI's plain-``sqlite3`` reader on the index (None: there is no index yet). An index
+    at an older schema is migrated first (``open_store``), as every open does; a damaged file
+    is a ``DamagedIndexError`` (what to do), not a crash."""
     path = Path(db_path)
     if not path.exists():
         yield None
         return
-    connection = sqlite3.connect(path)
+    reader = IndexReader(path)
     try:
-        connection.execute("PRAGMA busy_timeout=10000")  # a checkpoint of a running sync
-        if recorded_revision(connection) != HEAD_REVISION:
+        if recorded_revision(reader.connection) != HEAD_REVISION:
             from flowfi_desktop.store.db import open_store
 
             open_store(path).close()
-        yield connection
+        yield reader
     except sqlite3.DatabaseError as error:
         reason = damage_reason(error)
         if reason is None:
             raise
         raise DamagedIndexError(path, reason) from None
     finally:
-        connection.close()
+        reader.close()
 
 
-def _contract_ref(
-    connection: sqlite3.Connection | None, network: str, contract_id: str
-) -> int | None:
-    if connection is None:
-        return None
-    row = connection.execute(
-        "SELECT c.id FROM contracts c JOIN networks n ON n.id = c.network_id "
-        "WHERE n.name = ? AND c.contract_id = ?",
-        (network, contract_id),
-    ).fetchone()
-    return None if row is None else int(row[0])
-
-
-def _stream_rows(
-    connection: sqlite3.Connection, ref: int, where: str = "", params: tuple[Any, ...] = ()
+def _streams(
+    reader: IndexReader, ref: int, accounts: list[str] | None, role: str | None = None
 ) -> list[StreamRow]:
-    # Constant SQL: the columns and ``_involving``'s clauses; values go as parameters.
-    sql = f"SELECT {STREAM_COLUMNS} FROM streams WHERE contract_ref = ?{where} ORDER BY stream_id"  # noqa: S608
-    rows = connection.execute(sql, (ref, *params)).fetchall()
-    return [StreamRow.from_sql(r) for r in rows]
-
-
-def _involving(accounts: list[str], role: str | None) -> tuple[str, tuple[str, ...]]:
-    """The WHERE clause (and its parameters) of the streams ``accounts`` receive (``incoming``),
-    send (``outgoing``) or either."""
-    marks = ", ".join("?" for _ in accounts)
-    if role == "incoming":
-        return f" AND recipient IN ({marks})", tuple(accounts)
-    if role == "outgoing":
-        return f" AND sender IN ({marks})", tuple(accounts)
-    return f" AND (sender IN ({marks}) OR recipient IN ({marks}))", (*accounts, *accounts)
+    """The streams ``accounts`` (None: every stream) take part in as ``role``, by id."""
+    if accounts is not None and not accounts:
+        return []
+    query = StreamQuery(addresses=tuple(accounts or ()), role=role or "all", descending=False)
+    return reader.page(ref, query, 0, -1)  # LIMIT -1: all of them
 
 
 def _state(row: StreamRow) -> StreamState:
@@ -292,46 +269,37 @@ def stream_list(
     if accounts is None and role is not None:
         raise InputError("--role needs accounts (--account NAME or the wallet's accounts)")
     now = int(time.time()) if now is None else now
-    with _reading(db_path) as connection:
-        ref = _contract_ref(connection, network, contract_id)
-        if connection is None or ref is None:
+    with _reading(db_path) as reader:
+        ref = reader.contract_ref(network, contract_id) if reader is not None else None
+        if reader is None or ref is None:
             return []
-        where, params = _involving(accounts, role) if accounts is not None else ("", ())
-        return [stream_json(row, now) for row in _stream_rows(connection, ref, where, params)]
+        return [stream_json(row, now) for row in _streams(reader, ref, accounts, role)]
 
 
 def token_labels(db_path: Path, network: str) -> dict[str, tuple[str | None, int]]:
     """Symbol and decimals of the tokens the index knows (for text output; JSON stays in
     base units)."""
-    with _reading(db_path) as connection:
-        if connection is None:
+    with _reading(db_path) as reader:
+        if reader is None:
             return {}
-        rows = connection.execute(
-            "SELECT t.address, t.symbol, t.decimals FROM tokens t "
-            "JOIN networks n ON n.id = t.network_id "
-            "WHERE n.name = ? AND t.decimals IS NOT NULL",
-            (network,),
-        ).fetchall()
-        return {address: (symbol, decimals) for address, symbol, decimals in rows}
+        return {
+            a: (symbol, decimals) for a, symbol, decimals in token_rows(reader.connection, network)
+        }
 
 
 def stream_show(
     db_path: Path, network: str, contract_id: str, stream_id: int, *, now: int | None = None
 ) -> dict[str, Any]:
     now = int(time.time()) if now is None else now
-    with _reading(db_path) as connection:
-        ref = _contract_ref(connection, network, contract_id)
-        rows = (
-            _stream_rows(connection, ref, " AND stream_id = ?", (stream_id,))
-            if connection is not None and ref is not None
-            else []
-        )
-        if not rows:
+    with _reading(db_path) as reader:
+        ref = reader.contract_ref(network, contract_id) if reader is not None else None
+        row = reader.stream(ref, stream_id) if reader is not None and ref is not None else None
+        if row is None:
             raise InputError(
                 f"stream {stream_id} is not in the index of {network}; run `sync` first "
                 "or check the id"
             )
-        return stream_json(rows[0], now)
+        return stream_json(row, now)
 
 
 CSV_COLUMNS = (
@@ -369,14 +337,13 @@ def export_csv(
 ) -> int:
     """Writes the events of the streams involving ``accounts`` (``None``: all) to ``out`` as
     CSV, oldest first; returns the number of rows. Amounts are integers of base units."""
-    with _reading(db_path) as connection:
-        ref = _contract_ref(connection, network, contract_id)
+    with _reading(db_path) as reader:
+        ref = reader.contract_ref(network, contract_id) if reader is not None else None
         streams: dict[int, StreamRow] = {}
         events: Iterator[tuple[Any, ...]] = iter(())
-        if connection is not None and ref is not None:
-            where, params = _involving(accounts, None) if accounts is not None else ("", ())
-            streams = {row.stream_id: row for row in _stream_rows(connection, ref, where, params)}
-            events = connection.execute(
+        if reader is not None and ref is not None:
+            streams = {row.stream_id: row for row in _streams(reader, ref, accounts)}
+            events = reader.connection.execute(
                 "SELECT id, ledger, close_time, tx_hash, type, stream_id, fields "
                 "FROM stream_events WHERE contract_ref = ? ORDER BY id",
                 (ref,),

@@ -30,8 +30,9 @@ from stellar_sdk import Address, scval, xdr
 from flowfi_desktop.indexer.page import cursor_ledger, is_event_id, max_cursor
 from flowfi_desktop.indexer.state import StreamState
 from flowfi_desktop.indexer.synthetic import SyntheticHistory, close_time, generate_history
+from flowfi_desktop.networks import LOCAL_PASSPHRASE
 
-STANDALONE = "Standalone Network ; February 2017"
+STANDALONE = LOCAL_PASSPHRASE
 SCAN_LIMIT = 10_000
 MAX_LIMIT = 10_000
 

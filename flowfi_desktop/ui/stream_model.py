@@ -143,20 +143,21 @@ class StreamTableModel(QAbstractTableModel):
     def refresh(self, changed: frozenset[int] | None = None) -> None:
         """The index changed (the streams ``changed``, or any when None): read the ids again
         (on a worker thread), and then those streams' rows."""
+        self._mark_stale(changed)
+        self._scan()
+
+    def _mark_stale(self, changed: frozenset[int] | None) -> None:
+        """Rows to read again after the next scan: ``changed`` (None: every row)."""
         if changed is None:
             self._stale = None
         elif self._stale is not None:
             self._stale |= changed
-        self._scan()
 
     def defer(self, changed: frozenset[int] | None = None) -> None:
         """The index changed while no view shows this list: note what changed and refresh
         at ``resume()`` (a hidden list refreshed at every refresh of a catch-up cost the GUI
         thread a model reset and a worker's id scan each time, for nothing seen)."""
-        if changed is None:
-            self._stale = None
-        elif self._stale is not None:
-            self._stale |= changed
+        self._mark_stale(changed)
         self._deferred = True
 
     @property
